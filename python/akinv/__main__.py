@@ -1,0 +1,3 @@
+from akinv.cli import main
+
+raise SystemExit(main())

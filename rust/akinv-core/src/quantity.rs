@@ -1,0 +1,416 @@
+//! Exact Kubernetes `resource.Quantity` parsing.
+//!
+//! The grammar is apimachinery's (`pkg/api/resource/quantity.go`):
+//! `[+-] digits [. digits] [suffix]` where the suffix is a decimal SI suffix
+//! (`n u m "" k M G T P E`), a binary one (`Ki Mi Gi Ti Pi Ei`) or a decimal
+//! exponent (`e`/`E` followed by a signed integer).
+//!
+//! Values are computed exactly and rounded up away from zero, like
+//! `Quantity.Value()` / `MilliValue()`, but without Go's int64 overflow: any
+//! magnitude up to `i128::MAX` is returned exactly. Deliberate deviations
+//! from Go, each tested:
+//! - a text without any digit (`Gi`, `.`, `-`) is an error, not zero;
+//! - an exponent outside `i32` is an error (Go truncates it to 32 bits);
+//! - binary values above `2^63 - 1` are exact (Go silently caps them);
+//! - a magnitude above `i128::MAX` is an error instead of a wrapped int64.
+//!
+//! Parsing borrows the input and never allocates.
+
+use ethnum::U256;
+use std::fmt;
+
+/// What is wrong with a quantity text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantityErrorKind {
+    /// The text is empty.
+    Empty,
+    /// The text has no digit at all (`Gi`, `.`, `-`).
+    NoDigits,
+    /// A byte that cannot start a suffix, at this offset.
+    BadCharacter { offset: usize },
+    /// The suffix is not one Kubernetes knows (`K`, `ki`, `e` alone, ...).
+    UnknownSuffix,
+    /// The exponent does not fit a 32-bit integer.
+    ExponentOutOfRange,
+    /// The value's magnitude exceeds `i128::MAX`.
+    TooLarge,
+}
+
+/// A quantity text that Kubernetes would not accept, or one too large to represent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuantityError {
+    pub kind: QuantityErrorKind,
+}
+
+impl QuantityError {
+    const fn new(kind: QuantityErrorKind) -> Self {
+        Self { kind }
+    }
+
+    /// A one-line explanation that does not repeat the input.
+    pub fn reason(&self, text: &[u8]) -> String {
+        match self.kind {
+            QuantityErrorKind::Empty => "empty text".to_owned(),
+            QuantityErrorKind::NoDigits => "no digits".to_owned(),
+            QuantityErrorKind::BadCharacter { offset } => {
+                let shown = text
+                    .get(offset..)
+                    .and_then(|rest| String::from_utf8_lossy(rest).chars().next())
+                    .unwrap_or('?');
+                format!("unexpected character {shown:?} at offset {offset}")
+            }
+            QuantityErrorKind::UnknownSuffix => {
+                let suffix = String::from_utf8_lossy(&text[suffix_start(text)..]);
+                format!(
+                    "unknown suffix {suffix:?} (expected one of n u m k M G T P E Ki Mi Gi Ti Pi Ei, or e<exponent>)"
+                )
+            }
+            QuantityErrorKind::ExponentOutOfRange => {
+                "exponent too large (beyond 32 bits)".to_owned()
+            }
+            QuantityErrorKind::TooLarge => "value too large (magnitude above 2^127 - 1)".to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for QuantityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.kind)
+    }
+}
+
+impl std::error::Error for QuantityError {}
+
+/// The unit an integer result is expressed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// `Quantity.Value()`: whole units (bytes, GPUs, cores).
+    Unit,
+    /// `Quantity.MilliValue()`: thousandths (millicores).
+    Milli,
+}
+
+impl Scale {
+    const fn exponent(self) -> i64 {
+        match self {
+            Scale::Unit => 0,
+            Scale::Milli => 3,
+        }
+    }
+}
+
+/// A parsed quantity: `sign * digits * 10^exp10 * 2^exp2`, borrowing its digits.
+///
+/// `digits` are the integer and fraction digits with the decimal point
+/// removed, as two slices of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quantity<'a> {
+    negative: bool,
+    int_digits: &'a [u8],
+    frac_digits: &'a [u8],
+    exp10: i64,
+    exp2: u32,
+}
+
+/// Where the number ends and the suffix starts (used only for messages).
+fn suffix_start(text: &[u8]) -> usize {
+    let mut pos = usize::from(matches!(text.first(), Some(b'+' | b'-')));
+    while pos < text.len() && (text[pos].is_ascii_digit() || text[pos] == b'.') {
+        pos += 1;
+    }
+    pos
+}
+
+fn count_digits(text: &[u8], from: usize) -> usize {
+    text[from..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count()
+}
+
+/// Reads `[+-]digits` as an i32 exponent.
+fn parse_exponent(text: &[u8]) -> Result<i64, QuantityErrorKind> {
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(QuantityErrorKind::UnknownSuffix);
+    }
+    let mut magnitude: i64 = 0;
+    for &d in digits {
+        magnitude = magnitude
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(i64::from(d - b'0')))
+            .filter(|m| *m <= i64::from(u32::MAX))
+            .ok_or(QuantityErrorKind::ExponentOutOfRange)?;
+    }
+    let value = if negative { -magnitude } else { magnitude };
+    if value < i64::from(i32::MIN) || value > i64::from(i32::MAX) {
+        return Err(QuantityErrorKind::ExponentOutOfRange);
+    }
+    Ok(value)
+}
+
+/// `(exp10, exp2)` of a suffix.
+fn suffix_exponents(suffix: &[u8]) -> Result<(i64, u32), QuantityErrorKind> {
+    Ok(match suffix {
+        b"" => (0, 0),
+        b"n" => (-9, 0),
+        b"u" => (-6, 0),
+        b"m" => (-3, 0),
+        b"k" => (3, 0),
+        b"M" => (6, 0),
+        b"G" => (9, 0),
+        b"T" => (12, 0),
+        b"P" => (15, 0),
+        b"E" => (18, 0),
+        b"Ki" => (0, 10),
+        b"Mi" => (0, 20),
+        b"Gi" => (0, 30),
+        b"Ti" => (0, 40),
+        b"Pi" => (0, 50),
+        b"Ei" => (0, 60),
+        [b'e' | b'E', rest @ ..] if !rest.is_empty() => (parse_exponent(rest)?, 0),
+        _ => return Err(QuantityErrorKind::UnknownSuffix),
+    })
+}
+
+impl<'a> Quantity<'a> {
+    /// Parses a quantity text with Kubernetes' grammar.
+    pub fn parse(text: &'a [u8]) -> Result<Self, QuantityError> {
+        Self::parse_inner(text).map_err(QuantityError::new)
+    }
+
+    fn parse_inner(text: &'a [u8]) -> Result<Self, QuantityErrorKind> {
+        if text.is_empty() {
+            return Err(QuantityErrorKind::Empty);
+        }
+        let mut pos = 0;
+        let negative = match text[0] {
+            b'-' => {
+                pos = 1;
+                true
+            }
+            b'+' => {
+                pos = 1;
+                false
+            }
+            _ => false,
+        };
+        let int_len = count_digits(text, pos);
+        let int_digits = &text[pos..pos + int_len];
+        pos += int_len;
+        let mut frac_digits: &[u8] = &[];
+        if text.get(pos) == Some(&b'.') {
+            pos += 1;
+            let frac_len = count_digits(text, pos);
+            frac_digits = &text[pos..pos + frac_len];
+            pos += frac_len;
+        }
+        let suffix = &text[pos..];
+        if let Some(&first) = suffix.first() {
+            // Go's scanner only lets these bytes start a suffix.
+            if !b"eEinumkKMGTP".contains(&first) {
+                return Err(QuantityErrorKind::BadCharacter { offset: pos });
+            }
+        }
+        if int_digits.is_empty() && frac_digits.is_empty() {
+            return Err(QuantityErrorKind::NoDigits);
+        }
+        let (suffix10, exp2) = suffix_exponents(suffix)?;
+        let frac_len = i64::try_from(frac_digits.len()).map_err(|_| QuantityErrorKind::TooLarge)?;
+        Ok(Self {
+            negative,
+            int_digits,
+            frac_digits,
+            exp10: suffix10 - frac_len,
+            exp2,
+        })
+    }
+
+    /// True when the text carried a minus sign and a non-zero value.
+    pub fn is_negative(&self) -> bool {
+        self.negative && !self.is_zero()
+    }
+
+    /// True when every digit is zero.
+    pub fn is_zero(&self) -> bool {
+        self.digits().all(|d| d == 0)
+    }
+
+    fn digits(&self) -> impl Iterator<Item = u8> + 'a {
+        self.int_digits
+            .iter()
+            .chain(self.frac_digits.iter())
+            .map(|d| d - b'0')
+    }
+
+    /// The value in `scale` units, rounded up away from zero; exact up to `i128::MAX`.
+    pub fn to_int(&self, scale: Scale) -> Result<i128, QuantityError> {
+        let magnitude = self.magnitude(scale).map_err(QuantityError::new)?;
+        let signed = i128::try_from(magnitude)
+            .map_err(|_| QuantityError::new(QuantityErrorKind::TooLarge))?;
+        Ok(if self.negative { -signed } else { signed })
+    }
+
+    /// `ceil(|digits| * 2^exp2 * 10^(exp10 + scale))`, at most `i128::MAX`.
+    fn magnitude(&self, scale: Scale) -> Result<u128, QuantityErrorKind> {
+        // Leading zeros carry no value; skipping them keeps the digit count honest.
+        let mut digits = self.digits().skip_while(|d| *d == 0).peekable();
+        if digits.peek().is_none() {
+            return Ok(0);
+        }
+        let significant = self.digits().skip_while(|d| *d == 0).count();
+        let shift = self.exp10.saturating_add(scale.exponent());
+        if significant <= 19 && (-38..=19).contains(&shift) {
+            return Self::magnitude_small(digits, self.exp2, shift);
+        }
+        Self::magnitude_general(digits, significant, self.exp2, shift)
+    }
+
+    /// The common case: at most 19 digits and a modest exponent, in u128.
+    fn magnitude_small(
+        digits: impl Iterator<Item = u8>,
+        exp2: u32,
+        shift: i64,
+    ) -> Result<u128, QuantityErrorKind> {
+        let mut mantissa: u128 = 0;
+        for d in digits {
+            // At most 19 digits: cannot overflow u128.
+            mantissa = mantissa * 10 + u128::from(d);
+        }
+        // mantissa < 10^19 < 2^64 and exp2 <= 60, so this fits.
+        let scaled = mantissa << exp2;
+        let power = 10u128
+            .pow(u32::try_from(shift.unsigned_abs()).map_err(|_| QuantityErrorKind::TooLarge)?);
+        let value = if shift >= 0 {
+            scaled
+                .checked_mul(power)
+                .ok_or(QuantityErrorKind::TooLarge)?
+        } else {
+            scaled.div_ceil(power)
+        };
+        check_i128(value)
+    }
+
+    /// Any digit count and exponent: long division in 256 bits, streaming over the digits.
+    fn magnitude_general(
+        digits: impl Iterator<Item = u8>,
+        significant: usize,
+        exp2: u32,
+        shift: i64,
+    ) -> Result<u128, QuantityErrorKind> {
+        // Positive shifts: the value is an integer, and over 2^127 once shift > 38.
+        if shift >= 0 {
+            if shift > 38 || significant > 39 {
+                return Err(QuantityErrorKind::TooLarge);
+            }
+            let mut mantissa = U256::ZERO;
+            for d in digits {
+                mantissa = mantissa * 10 + U256::from(d);
+            }
+            let value = (mantissa << exp2)
+                .checked_mul(
+                    U256::from(10u8)
+                        .pow(u32::try_from(shift).map_err(|_| QuantityErrorKind::TooLarge)?),
+                )
+                .ok_or(QuantityErrorKind::TooLarge)?;
+            return check_i128(u128::try_from(value).map_err(|_| QuantityErrorKind::TooLarge)?);
+        }
+        // Negative shift: ceil(D * 2^exp2 / 10^k). Digits below 10^-MAX_K of the
+        // scaled value only decide whether to round up: there the value's grid
+        // step is 2^exp2 / 10^MAX_K = 1 / integer (as exp2 <= 60 < MAX_K), so
+        // their contribution never crosses an integer.
+        const MAX_K: u64 = 64;
+        let mut k = shift.unsigned_abs();
+        let mut kept = significant;
+        if k > MAX_K {
+            let dropped = usize::try_from(k - MAX_K).unwrap_or(usize::MAX);
+            kept = significant.saturating_sub(dropped);
+            k = MAX_K;
+        }
+        let k32 = u32::try_from(k).map_err(|_| QuantityErrorKind::TooLarge)?;
+        // Cancel common factors of two so the divisor stays below 10^64.
+        let twos = exp2.min(k32);
+        let multiplier = U256::ONE << (exp2 - twos);
+        let divisor = U256::from(5u8).pow(k32) << (k32 - twos);
+        let limit = U256::from(i128::MAX.unsigned_abs());
+        let mut quotient = U256::ZERO;
+        let mut remainder = U256::ZERO;
+        let mut sticky = false;
+        for (index, d) in digits.enumerate() {
+            if index < kept {
+                // remainder < divisor <= 10^64 < 2^213 and multiplier <= 2^60: no overflow.
+                let partial = remainder * 10 + U256::from(d) * multiplier;
+                quotient = quotient * 10 + partial / divisor;
+                remainder = partial % divisor;
+                if quotient > limit {
+                    return Err(QuantityErrorKind::TooLarge);
+                }
+            } else if d != 0 {
+                sticky = true;
+                break;
+            }
+        }
+        let rounded = quotient + U256::from(u8::from(remainder != U256::ZERO || sticky));
+        check_i128(u128::try_from(rounded).map_err(|_| QuantityErrorKind::TooLarge)?)
+    }
+}
+
+fn check_i128(value: u128) -> Result<u128, QuantityErrorKind> {
+    if value > i128::MAX.unsigned_abs() {
+        Err(QuantityErrorKind::TooLarge)
+    } else {
+        Ok(value)
+    }
+}
+
+/// Parses `text` and returns its value in `scale` units (see [`Quantity::to_int`]).
+pub fn parse_int(text: &[u8], scale: Scale) -> Result<i128, QuantityError> {
+    Quantity::parse(text)?.to_int(scale)
+}
+
+/// An integer clamped into a narrower range, remembering that it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clamped<T> {
+    pub value: T,
+    pub clamped: bool,
+}
+
+/// Converts to u64, saturating at 0 and `u64::MAX`.
+pub fn saturating_u64(value: i128) -> Clamped<u64> {
+    match u64::try_from(value) {
+        Ok(value) => Clamped {
+            value,
+            clamped: false,
+        },
+        Err(_) if value < 0 => Clamped {
+            value: 0,
+            clamped: true,
+        },
+        Err(_) => Clamped {
+            value: u64::MAX,
+            clamped: true,
+        },
+    }
+}
+
+/// Converts to i64, saturating at `i64::MIN` and `i64::MAX`.
+pub fn saturating_i64(value: i128) -> Clamped<i64> {
+    match i64::try_from(value) {
+        Ok(value) => Clamped {
+            value,
+            clamped: false,
+        },
+        Err(_) if value < 0 => Clamped {
+            value: i64::MIN,
+            clamped: true,
+        },
+        Err(_) => Clamped {
+            value: i64::MAX,
+            clamped: true,
+        },
+    }
+}
