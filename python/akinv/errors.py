@@ -14,4 +14,16 @@ class QuantityError(AkinvError, ValueError):
 
 
 class PayloadError(AkinvError, ValueError):
-    """A status document that cannot be read: malformed JSON, an unknown shape, or bad input type."""
+    """A status document that cannot be read: malformed JSON, an unknown shape, or too large.
+
+    ``line`` and ``column`` (1-based) say where malformed JSON went wrong; both are None otherwise.
+    """
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def __reduce__(self) -> tuple[type[PayloadError], tuple[str, int | None, int | None]]:
+        return (type(self), (self.message, self.line, self.column))

@@ -1,11 +1,115 @@
 //! akinv-core: exact, wrap-free reading of Akash provider status documents.
 //!
 //! No Python here: the `akinv-py` crate binds this crate for the `akinv` wheel.
+//! Entry points take bytes and return plain Rust data: [`validate`], [`sanitize`],
+//! and their parallel batch forms.
 #![forbid(unsafe_code)]
 
 pub mod quantity;
+pub mod report;
+pub mod status;
 
 pub use quantity::{
     parse_int, saturating_i64, saturating_u64, Clamped, Quantity, QuantityError, QuantityErrorKind,
     Scale,
 };
+pub use report::{
+    Caps, Code, Finding, FindingValue, GpuGroup, GpuKey, NodeSummary, Policy, Report, Resources,
+    Schema, Severity, StorageClassTotal, Totals, Triple, INT64_LIMIT, JS_LIMIT,
+};
+pub use status::{DocumentError, Edit};
+
+use rayon::prelude::*;
+
+/// Documents larger than this are refused rather than read (a status document is kilobytes).
+pub const MAX_DOCUMENT_BYTES: usize = 256 << 20;
+
+fn check_size(data: &[u8]) -> Result<(), DocumentError> {
+    if data.len() > MAX_DOCUMENT_BYTES {
+        return Err(DocumentError::TooLarge {
+            bytes: data.len(),
+            limit: MAX_DOCUMENT_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// Reads one document and reports everything wrong with it.
+pub fn validate(
+    data: &[u8],
+    schema: Option<Schema>,
+    policy: &Policy,
+) -> Result<Report, DocumentError> {
+    check_size(data)?;
+    status::read(data, schema, policy, false).map(|(report, _)| report)
+}
+
+/// A sanitized document: the input bytes with only untrusted numbers replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sanitized {
+    pub data: Vec<u8>,
+    /// The report of the input, before any change.
+    pub report: Report,
+    pub changes: Vec<Edit>,
+}
+
+/// Validates and replaces every untrusted number; every other byte stays as it was.
+pub fn sanitize(
+    data: &[u8],
+    schema: Option<Schema>,
+    policy: &Policy,
+) -> Result<Sanitized, DocumentError> {
+    check_size(data)?;
+    let (report, changes) = status::read(data, schema, policy, true)?;
+    let mut out = Vec::with_capacity(data.len() + 16);
+    let mut cursor = 0;
+    for edit in &changes {
+        // Edits are sorted and never overlap: each covers one distinct token.
+        out.extend_from_slice(&data[cursor..edit.start]);
+        out.extend_from_slice(edit.replacement.as_bytes());
+        cursor = edit.end;
+    }
+    out.extend_from_slice(&data[cursor..]);
+    Ok(Sanitized {
+        data: out,
+        report,
+        changes,
+    })
+}
+
+/// Runs `job` over `items` on `threads` threads (all cores when `None`), keeping input order.
+fn parallel<T: Sync, R: Send>(
+    items: &[T],
+    threads: Option<usize>,
+    job: impl Fn(&T) -> R + Sync + Send,
+) -> Vec<R> {
+    match threads {
+        Some(1) => items.iter().map(job).collect(),
+        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+            Ok(pool) => pool.install(|| items.par_iter().map(&job).collect()),
+            // No threads to be had: the answer is the same sequentially.
+            Err(_) => items.iter().map(job).collect(),
+        },
+        None => items.par_iter().map(job).collect(),
+    }
+}
+
+/// [`validate`] over many documents in parallel; one bad document never stops the batch.
+pub fn validate_many<D: AsRef<[u8]> + Sync>(
+    documents: &[D],
+    threads: Option<usize>,
+    schema: Option<Schema>,
+    policy: &Policy,
+) -> Vec<Result<Report, DocumentError>> {
+    parallel(documents, threads, |d| validate(d.as_ref(), schema, policy))
+}
+
+/// [`sanitize`] over many documents in parallel.
+pub fn sanitize_many<D: AsRef<[u8]> + Sync>(
+    documents: &[D],
+    threads: Option<usize>,
+    schema: Option<Schema>,
+    policy: &Policy,
+) -> Vec<Result<Sanitized, DocumentError>> {
+    parallel(documents, threads, |d| sanitize(d.as_ref(), schema, policy))
+}

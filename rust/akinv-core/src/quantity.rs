@@ -249,18 +249,23 @@ impl<'a> Quantity<'a> {
 
     /// The value in `scale` units, rounded up away from zero; exact up to `i128::MAX`.
     pub fn to_int(&self, scale: Scale) -> Result<i128, QuantityError> {
-        let magnitude = self.magnitude(scale).map_err(QuantityError::new)?;
+        self.to_int_rounded(scale).map(|(value, _)| value)
+    }
+
+    /// Like [`Quantity::to_int`], also saying whether rounding changed the value.
+    pub fn to_int_rounded(&self, scale: Scale) -> Result<(i128, bool), QuantityError> {
+        let (magnitude, rounded) = self.magnitude(scale).map_err(QuantityError::new)?;
         let signed = i128::try_from(magnitude)
             .map_err(|_| QuantityError::new(QuantityErrorKind::TooLarge))?;
-        Ok(if self.negative { -signed } else { signed })
+        Ok((if self.negative { -signed } else { signed }, rounded))
     }
 
     /// `ceil(|digits| * 2^exp2 * 10^(exp10 + scale))`, at most `i128::MAX`.
-    fn magnitude(&self, scale: Scale) -> Result<u128, QuantityErrorKind> {
+    fn magnitude(&self, scale: Scale) -> Result<(u128, bool), QuantityErrorKind> {
         // Leading zeros carry no value; skipping them keeps the digit count honest.
         let mut digits = self.digits().skip_while(|d| *d == 0).peekable();
         if digits.peek().is_none() {
-            return Ok(0);
+            return Ok((0, false));
         }
         let significant = self.digits().skip_while(|d| *d == 0).count();
         let shift = self.exp10.saturating_add(scale.exponent());
@@ -275,7 +280,7 @@ impl<'a> Quantity<'a> {
         digits: impl Iterator<Item = u8>,
         exp2: u32,
         shift: i64,
-    ) -> Result<u128, QuantityErrorKind> {
+    ) -> Result<(u128, bool), QuantityErrorKind> {
         let mut mantissa: u128 = 0;
         for d in digits {
             // At most 19 digits: cannot overflow u128.
@@ -285,14 +290,15 @@ impl<'a> Quantity<'a> {
         let scaled = mantissa << exp2;
         let power = 10u128
             .pow(u32::try_from(shift.unsigned_abs()).map_err(|_| QuantityErrorKind::TooLarge)?);
-        let value = if shift >= 0 {
-            scaled
+        let (value, rounded) = if shift >= 0 {
+            let value = scaled
                 .checked_mul(power)
-                .ok_or(QuantityErrorKind::TooLarge)?
+                .ok_or(QuantityErrorKind::TooLarge)?;
+            (value, false)
         } else {
-            scaled.div_ceil(power)
+            (scaled.div_ceil(power), scaled % power != 0)
         };
-        check_i128(value)
+        Ok((check_i128(value)?, rounded))
     }
 
     /// Any digit count and exponent: long division in 256 bits, streaming over the digits.
@@ -301,7 +307,7 @@ impl<'a> Quantity<'a> {
         significant: usize,
         exp2: u32,
         shift: i64,
-    ) -> Result<u128, QuantityErrorKind> {
+    ) -> Result<(u128, bool), QuantityErrorKind> {
         // Positive shifts: the value is an integer, and over 2^127 once shift > 38.
         if shift >= 0 {
             if shift > 38 || significant > 39 {
@@ -317,7 +323,8 @@ impl<'a> Quantity<'a> {
                         .pow(u32::try_from(shift).map_err(|_| QuantityErrorKind::TooLarge)?),
                 )
                 .ok_or(QuantityErrorKind::TooLarge)?;
-            return check_i128(u128::try_from(value).map_err(|_| QuantityErrorKind::TooLarge)?);
+            let value = u128::try_from(value).map_err(|_| QuantityErrorKind::TooLarge)?;
+            return Ok((check_i128(value)?, false));
         }
         // Negative shift: ceil(D * 2^exp2 / 10^k). Digits below 10^-MAX_K of the
         // scaled value only decide whether to round up: there the value's grid
@@ -354,8 +361,10 @@ impl<'a> Quantity<'a> {
                 break;
             }
         }
-        let rounded = quotient + U256::from(u8::from(remainder != U256::ZERO || sticky));
-        check_i128(u128::try_from(rounded).map_err(|_| QuantityErrorKind::TooLarge)?)
+        let inexact = remainder != U256::ZERO || sticky;
+        let rounded = quotient + U256::from(u8::from(inexact));
+        let value = u128::try_from(rounded).map_err(|_| QuantityErrorKind::TooLarge)?;
+        Ok((check_i128(value)?, inexact))
     }
 }
 

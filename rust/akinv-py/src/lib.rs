@@ -1,21 +1,29 @@
 //! The `akinv._akinv` extension module: extract, release the GIL, call the core, map errors.
+//!
+//! Reports stay Rust data inside their Python objects; Python values are built only when an
+//! attribute is read, so a batch of reports costs no Python allocation per number.
 #![forbid(unsafe_code)]
 
+use akinv_core as core;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
+use pyo3::types::{PyBytes, PyDict, PyList};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 pyo3::import_exception!(akinv.errors, QuantityError);
+pyo3::import_exception!(akinv.errors, PayloadError);
 
-use akinv_core::{parse_int, Scale};
-
-fn scale(milli: bool) -> Scale {
+fn scale(milli: bool) -> core::Scale {
     if milli {
-        Scale::Milli
+        core::Scale::Milli
     } else {
-        Scale::Unit
+        core::Scale::Unit
     }
 }
 
-fn quantity_error(text: &[u8], error: akinv_core::QuantityError, index: Option<usize>) -> PyErr {
+fn quantity_error(text: &[u8], error: core::QuantityError, index: Option<usize>) -> PyErr {
     let shown = String::from_utf8_lossy(text);
     let reason = error.reason(text);
     match index {
@@ -26,20 +34,690 @@ fn quantity_error(text: &[u8], error: akinv_core::QuantityError, index: Option<u
     }
 }
 
+/// The one mapping from core document errors to Python exceptions.
+fn payload_error(error: &core::DocumentError) -> PyErr {
+    let message = error.to_string();
+    match error {
+        core::DocumentError::Json { line, column, .. } => {
+            PayloadError::new_err((message, *line, *column))
+        }
+        core::DocumentError::UnknownShape { .. } | core::DocumentError::TooLarge { .. } => {
+            PayloadError::new_err((message,))
+        }
+    }
+}
+
+/// Input bytes held across a GIL release without copying immutable buffers.
+enum Input {
+    Bytes(PyBackedBytes),
+    Str(PyBackedStr),
+}
+
+impl AsRef<[u8]> for Input {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Input::Bytes(b) => b.as_ref(),
+            Input::Str(s) => s.as_bytes(),
+        }
+    }
+}
+
+fn extract_input(value: &Bound<'_, PyAny>) -> PyResult<Input> {
+    if let Ok(bytes) = value.extract::<PyBackedBytes>() {
+        // bytearray is copied by this extraction, so later mutation cannot race the core.
+        return Ok(Input::Bytes(bytes));
+    }
+    if let Ok(text) = value.extract::<PyBackedStr>() {
+        return Ok(Input::Str(text));
+    }
+    if let Ok(view) = value.cast::<pyo3::types::PyMemoryView>() {
+        let copied = PyBytes::new(
+            value.py(),
+            &view.call_method0("tobytes")?.extract::<Vec<u8>>()?,
+        );
+        return Ok(Input::Bytes(copied.extract::<PyBackedBytes>()?));
+    }
+    Err(PyTypeError::new_err(format!(
+        "a status document must be bytes, bytearray, memoryview, str or dict, not {}",
+        value.get_type().name()?
+    )))
+}
+
+fn schema_arg(schema: Option<&str>) -> PyResult<Option<core::Schema>> {
+    schema
+        .map(|name| {
+            core::Schema::from_name(name).ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "schema must be 'legacy', 'v1' or 'inventory', not {name:?}"
+                ))
+            })
+        })
+        .transpose()
+}
+
+fn policy_arg(policy: Option<&Policy>) -> Arc<core::Policy> {
+    policy.map_or_else(|| Arc::new(core::Policy::default()), |p| p.inner.clone())
+}
+
+fn finding_value(py: Python<'_>, value: &core::FindingValue) -> PyResult<Py<PyAny>> {
+    Ok(match value {
+        core::FindingValue::None => py.None(),
+        core::FindingValue::Int(v) => v.into_pyobject(py)?.into_any().unbind(),
+        core::FindingValue::Text(t) => t.into_pyobject(py)?.into_any().unbind(),
+    })
+}
+
+#[pyclass(module = "akinv", frozen, name = "Policy")]
+struct Policy {
+    inner: Arc<core::Policy>,
+}
+
+#[pymethods]
+impl Policy {
+    #[new]
+    #[pyo3(signature = (*, gpu=None, cpu_millis=None, memory_bytes=None, ephemeral_storage_bytes=None, storage_bytes=None, int_limit=None, severity=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        gpu: Option<i128>,
+        cpu_millis: Option<i128>,
+        memory_bytes: Option<i128>,
+        ephemeral_storage_bytes: Option<i128>,
+        storage_bytes: Option<i128>,
+        int_limit: Option<&Bound<'_, PyAny>>,
+        severity: Option<HashMap<String, String>>,
+    ) -> PyResult<Self> {
+        let mut policy = core::Policy::default();
+        let caps = &mut policy.caps;
+        for (slot, value, name) in [
+            (&mut caps.gpu, gpu, "gpu"),
+            (&mut caps.cpu_millis, cpu_millis, "cpu_millis"),
+            (&mut caps.memory_bytes, memory_bytes, "memory_bytes"),
+            (
+                &mut caps.ephemeral_storage_bytes,
+                ephemeral_storage_bytes,
+                "ephemeral_storage_bytes",
+            ),
+            (&mut caps.storage_bytes, storage_bytes, "storage_bytes"),
+        ] {
+            if let Some(value) = value {
+                if value < 0 {
+                    return Err(PyValueError::new_err(format!(
+                        "cap {name} must not be negative, got {value}"
+                    )));
+                }
+                *slot = value;
+            }
+        }
+        if let Some(limit) = int_limit {
+            policy.int_limit = if let Ok(name) = limit.extract::<String>() {
+                match name.as_str() {
+                    "int64" => core::INT64_LIMIT,
+                    "js" => core::JS_LIMIT,
+                    _ => {
+                        return Err(PyValueError::new_err(format!(
+                            "int_limit must be 'int64', 'js' or an int, not {name:?}"
+                        )))
+                    }
+                }
+            } else {
+                // A custom bound: the largest allowed integer, so the exclusive limit is one more.
+                let largest: i128 = limit.extract()?;
+                if !(0..core::INT64_LIMIT).contains(&largest) {
+                    return Err(PyValueError::new_err(format!(
+                        "int_limit must be between 0 and 2**63 - 1, got {largest}"
+                    )));
+                }
+                largest + 1
+            };
+        }
+        for (code, level) in severity.unwrap_or_default() {
+            let code_value = core::Code::from_name(&code)
+                .ok_or_else(|| PyValueError::new_err(format!("unknown finding code {code:?}")))?;
+            let level_value = core::Severity::from_name(&level).ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "severity must be 'error' or 'warning', not {level:?}"
+                ))
+            })?;
+            policy.set_severity(code_value, level_value);
+        }
+        Ok(Policy {
+            inner: Arc::new(policy),
+        })
+    }
+
+    #[getter]
+    fn gpu(&self) -> i128 {
+        self.inner.caps.gpu
+    }
+    #[getter]
+    fn cpu_millis(&self) -> i128 {
+        self.inner.caps.cpu_millis
+    }
+    #[getter]
+    fn memory_bytes(&self) -> i128 {
+        self.inner.caps.memory_bytes
+    }
+    #[getter]
+    fn ephemeral_storage_bytes(&self) -> i128 {
+        self.inner.caps.ephemeral_storage_bytes
+    }
+    #[getter]
+    fn storage_bytes(&self) -> i128 {
+        self.inner.caps.storage_bytes
+    }
+    /// The largest integer a sanitized document may hold.
+    #[getter]
+    fn int_limit(&self) -> i128 {
+        self.inner.int_limit - 1
+    }
+    fn severity(&self, code: &str) -> PyResult<&'static str> {
+        let code = core::Code::from_name(code)
+            .ok_or_else(|| PyValueError::new_err(format!("unknown finding code {code:?}")))?;
+        Ok(self.inner.severity(code).name())
+    }
+}
+
+#[pyclass(module = "akinv", frozen, name = "Finding")]
+struct Finding {
+    inner: core::Finding,
+}
+
+#[pymethods]
+impl Finding {
+    #[getter]
+    fn code(&self) -> &'static str {
+        self.inner.code.name()
+    }
+    #[getter]
+    fn severity(&self) -> &'static str {
+        self.inner.severity.name()
+    }
+    #[getter]
+    fn path(&self) -> &str {
+        &self.inner.path
+    }
+    #[getter]
+    fn node(&self) -> Option<&str> {
+        self.inner.node.as_deref()
+    }
+    #[getter]
+    fn resource(&self) -> Option<&'static str> {
+        self.inner.resource
+    }
+    #[getter]
+    fn value(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        finding_value(py, &self.inner.value)
+    }
+    #[getter]
+    fn message(&self) -> &str {
+        &self.inner.message
+    }
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        dict.set_item("code", self.code())?;
+        dict.set_item("severity", self.severity())?;
+        dict.set_item("path", self.path())?;
+        dict.set_item("node", self.node())?;
+        dict.set_item("resource", self.resource())?;
+        dict.set_item("value", self.value(py)?)?;
+        dict.set_item("message", self.message())?;
+        Ok(dict)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Finding({} at {}: {})",
+            self.inner.code.name(),
+            self.inner.path,
+            self.inner.message
+        )
+    }
+}
+
+/// Allocatable, allocated and available amounts of one resource.
+#[pyclass(module = "akinv", frozen, name = "Usage")]
+struct Usage {
+    inner: core::Triple,
+}
+
+#[pymethods]
+impl Usage {
+    #[getter]
+    fn allocatable(&self) -> i128 {
+        self.inner.allocatable
+    }
+    #[getter]
+    fn allocated(&self) -> i128 {
+        self.inner.allocated
+    }
+    #[getter]
+    fn available(&self) -> i128 {
+        self.inner.available
+    }
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        usage_dict(py, &self.inner)
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .extract::<PyRef<'_, Usage>>()
+            .is_ok_and(|o| o.inner == self.inner)
+    }
+    fn __repr__(&self) -> String {
+        let t = &self.inner;
+        format!(
+            "Usage(allocatable={}, allocated={}, available={})",
+            t.allocatable, t.allocated, t.available
+        )
+    }
+}
+
+fn usage_dict<'py>(py: Python<'py>, triple: &core::Triple) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("allocatable", triple.allocatable)?;
+    dict.set_item("allocated", triple.allocated)?;
+    dict.set_item("available", triple.available)?;
+    Ok(dict)
+}
+
+fn usage(py: Python<'_>, triple: core::Triple) -> PyResult<Py<Usage>> {
+    Py::new(py, Usage { inner: triple })
+}
+
+fn resources_dict<'py>(
+    py: Python<'py>,
+    r: &core::Resources,
+    dict: &Bound<'py, PyDict>,
+) -> PyResult<()> {
+    dict.set_item("cpu_millis", usage_dict(py, &r.cpu_millis)?)?;
+    dict.set_item("memory_bytes", usage_dict(py, &r.memory_bytes)?)?;
+    dict.set_item("gpu", usage_dict(py, &r.gpu)?)?;
+    dict.set_item(
+        "ephemeral_storage_bytes",
+        usage_dict(py, &r.ephemeral_storage_bytes)?,
+    )?;
+    Ok(())
+}
+
+/// Capacity of one node, from trusted numbers only.
+#[pyclass(module = "akinv", frozen, name = "NodeSummary")]
+struct NodeSummary {
+    inner: core::NodeSummary,
+}
+
+#[pymethods]
+impl NodeSummary {
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.inner.name.as_deref()
+    }
+    #[getter]
+    fn cpu_millis(&self, py: Python<'_>) -> PyResult<Py<Usage>> {
+        usage(py, self.inner.resources.cpu_millis)
+    }
+    #[getter]
+    fn memory_bytes(&self, py: Python<'_>) -> PyResult<Py<Usage>> {
+        usage(py, self.inner.resources.memory_bytes)
+    }
+    #[getter]
+    fn gpu(&self, py: Python<'_>) -> PyResult<Py<Usage>> {
+        usage(py, self.inner.resources.gpu)
+    }
+    #[getter]
+    fn ephemeral_storage_bytes(&self, py: Python<'_>) -> PyResult<Py<Usage>> {
+        usage(py, self.inner.resources.ephemeral_storage_bytes)
+    }
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        dict.set_item("name", self.name())?;
+        resources_dict(py, &self.inner.resources, &dict)?;
+        Ok(dict)
+    }
+    fn __repr__(&self) -> String {
+        format!("NodeSummary(name={:?})", self.inner.name)
+    }
+}
+
+/// Cluster totals: the sums of the nodes, plus persistent storage per class.
+#[pyclass(module = "akinv", frozen, name = "Totals")]
+struct Totals {
+    inner: core::Totals,
+}
+
+#[pymethods]
+impl Totals {
+    #[getter]
+    fn cpu_millis(&self, py: Python<'_>) -> PyResult<Py<Usage>> {
+        usage(py, self.inner.resources.cpu_millis)
+    }
+    #[getter]
+    fn memory_bytes(&self, py: Python<'_>) -> PyResult<Py<Usage>> {
+        usage(py, self.inner.resources.memory_bytes)
+    }
+    #[getter]
+    fn gpu(&self, py: Python<'_>) -> PyResult<Py<Usage>> {
+        usage(py, self.inner.resources.gpu)
+    }
+    #[getter]
+    fn ephemeral_storage_bytes(&self, py: Python<'_>) -> PyResult<Py<Usage>> {
+        usage(py, self.inner.resources.ephemeral_storage_bytes)
+    }
+    #[getter]
+    fn storage<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for class in &self.inner.storage {
+            dict.set_item(&class.class, usage(py, class.bytes)?)?;
+        }
+        Ok(dict)
+    }
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        totals_dict(py, &self.inner)
+    }
+}
+
+fn totals_dict<'py>(py: Python<'py>, totals: &core::Totals) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    resources_dict(py, &totals.resources, &dict)?;
+    let storage = PyDict::new(py);
+    for class in &totals.storage {
+        storage.set_item(&class.class, usage_dict(py, &class.bytes)?)?;
+    }
+    dict.set_item("storage", storage)?;
+    Ok(dict)
+}
+
+/// GPUs of one (vendor, model, memory size, interface).
+#[pyclass(module = "akinv", frozen, name = "GpuGroup")]
+struct GpuGroup {
+    inner: core::GpuGroup,
+}
+
+#[pymethods]
+impl GpuGroup {
+    #[getter]
+    fn vendor(&self) -> &str {
+        &self.inner.key.vendor
+    }
+    #[getter]
+    fn model(&self) -> &str {
+        &self.inner.key.model
+    }
+    #[getter]
+    fn memory_size(&self) -> &str {
+        &self.inner.key.memory_size
+    }
+    #[getter]
+    fn interface(&self) -> &str {
+        &self.inner.key.interface
+    }
+    #[getter]
+    fn allocatable(&self) -> i128 {
+        self.inner.allocatable
+    }
+    #[getter]
+    fn available(&self) -> i128 {
+        self.inner.available
+    }
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        gpu_dict(py, &self.inner)
+    }
+    fn __repr__(&self) -> String {
+        let k = &self.inner.key;
+        format!(
+            "GpuGroup({}/{}/{}/{}: allocatable={}, available={})",
+            k.vendor,
+            k.model,
+            k.memory_size,
+            k.interface,
+            self.inner.allocatable,
+            self.inner.available
+        )
+    }
+}
+
+fn gpu_dict<'py>(py: Python<'py>, group: &core::GpuGroup) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("vendor", &group.key.vendor)?;
+    dict.set_item("model", &group.key.model)?;
+    dict.set_item("memory_size", &group.key.memory_size)?;
+    dict.set_item("interface", &group.key.interface)?;
+    dict.set_item("allocatable", group.allocatable)?;
+    dict.set_item("available", group.available)?;
+    Ok(dict)
+}
+
+/// What akinv found in one document.
+#[pyclass(module = "akinv", frozen, name = "Report")]
+struct Report {
+    inner: Arc<core::Report>,
+}
+
+#[pymethods]
+impl Report {
+    #[getter]
+    fn schema(&self) -> &'static str {
+        self.inner.schema.name()
+    }
+    #[getter]
+    fn ok(&self) -> bool {
+        self.inner.ok()
+    }
+    #[getter]
+    fn inventory_ready(&self) -> bool {
+        self.inner.inventory_ready
+    }
+    #[getter]
+    fn findings(&self, py: Python<'_>) -> PyResult<Vec<Py<Finding>>> {
+        self.inner
+            .findings
+            .iter()
+            .map(|f| Py::new(py, Finding { inner: f.clone() }))
+            .collect()
+    }
+    #[getter]
+    fn nodes(&self, py: Python<'_>) -> PyResult<Vec<Py<NodeSummary>>> {
+        self.inner
+            .nodes
+            .iter()
+            .map(|n| Py::new(py, NodeSummary { inner: n.clone() }))
+            .collect()
+    }
+    #[getter]
+    fn totals(&self, py: Python<'_>) -> PyResult<Py<Totals>> {
+        Py::new(
+            py,
+            Totals {
+                inner: self.inner.totals.clone(),
+            },
+        )
+    }
+    #[getter]
+    fn gpus(&self, py: Python<'_>) -> PyResult<Vec<Py<GpuGroup>>> {
+        self.inner
+            .gpus
+            .iter()
+            .map(|g| Py::new(py, GpuGroup { inner: g.clone() }))
+            .collect()
+    }
+    /// Counts of findings by code.
+    fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for code in core::Code::ALL {
+            let n = self
+                .inner
+                .findings
+                .iter()
+                .filter(|f| f.code == code)
+                .count();
+            if n > 0 {
+                dict.set_item(code.name(), n)?;
+            }
+        }
+        Ok(dict)
+    }
+    /// Plain JSON-ready data.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let report = &self.inner;
+        let dict = PyDict::new(py);
+        dict.set_item("schema", self.schema())?;
+        dict.set_item("ok", report.ok())?;
+        dict.set_item("inventory_ready", report.inventory_ready)?;
+        let findings = PyList::empty(py);
+        for f in &report.findings {
+            findings.append(Finding { inner: f.clone() }.to_dict(py)?)?;
+        }
+        dict.set_item("findings", findings)?;
+        let nodes = PyList::empty(py);
+        for n in &report.nodes {
+            nodes.append(NodeSummary { inner: n.clone() }.to_dict(py)?)?;
+        }
+        dict.set_item("nodes", nodes)?;
+        dict.set_item("totals", totals_dict(py, &report.totals)?)?;
+        let gpus = PyList::empty(py);
+        for g in &report.gpus {
+            gpus.append(gpu_dict(py, g)?)?;
+        }
+        dict.set_item("gpus", gpus)?;
+        Ok(dict)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Report(schema={:?}, ok={}, findings={}, nodes={})",
+            self.inner.schema.name(),
+            self.inner.ok(),
+            self.inner.findings.len(),
+            self.inner.nodes.len()
+        )
+    }
+}
+
+/// One replacement made by sanitizing.
+#[pyclass(module = "akinv", frozen, name = "Change")]
+struct Change {
+    inner: core::Edit,
+}
+
+#[pymethods]
+impl Change {
+    #[getter]
+    fn path(&self) -> &str {
+        &self.inner.path
+    }
+    #[getter]
+    fn original(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        finding_value(py, &self.inner.original)
+    }
+    #[getter]
+    fn replacement(&self) -> &str {
+        &self.inner.replacement
+    }
+    #[getter]
+    fn reason(&self) -> &'static str {
+        self.inner.reason.name()
+    }
+    #[getter]
+    fn start(&self) -> usize {
+        self.inner.start
+    }
+    #[getter]
+    fn end(&self) -> usize {
+        self.inner.end
+    }
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        dict.set_item("path", self.path())?;
+        dict.set_item("original", self.original(py)?)?;
+        dict.set_item("replacement", self.replacement())?;
+        dict.set_item("reason", self.reason())?;
+        Ok(dict)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Change({}: {} -> {} ({}))",
+            self.inner.path,
+            self.inner.original,
+            self.inner.replacement,
+            self.reason()
+        )
+    }
+}
+
+/// A sanitized document with the report of its input and the list of changes.
+#[pyclass(module = "akinv", frozen, name = "Sanitized")]
+struct Sanitized {
+    data: Py<PyBytes>,
+    report: Py<Report>,
+    changes: Vec<core::Edit>,
+}
+
+#[pymethods]
+impl Sanitized {
+    #[getter]
+    fn data(&self, py: Python<'_>) -> Py<PyBytes> {
+        self.data.clone_ref(py)
+    }
+    #[getter]
+    fn report(&self, py: Python<'_>) -> Py<Report> {
+        self.report.clone_ref(py)
+    }
+    #[getter]
+    fn changes(&self, py: Python<'_>) -> PyResult<Vec<Py<Change>>> {
+        self.changes
+            .iter()
+            .map(|e| Py::new(py, Change { inner: e.clone() }))
+            .collect()
+    }
+    fn __repr__(&self) -> String {
+        format!("Sanitized(changes={})", self.changes.len())
+    }
+}
+
+fn to_sanitized(py: Python<'_>, s: core::Sanitized) -> PyResult<Sanitized> {
+    Ok(Sanitized {
+        data: PyBytes::new(py, &s.data).unbind(),
+        report: Py::new(
+            py,
+            Report {
+                inner: Arc::new(s.report),
+            },
+        )?,
+        changes: s.changes,
+    })
+}
+
+fn threads_arg(threads: Option<usize>) -> PyResult<Option<usize>> {
+    match threads {
+        Some(0) => Err(PyValueError::new_err("threads must be at least 1")),
+        other => Ok(other),
+    }
+}
+
+/// Either a report or the error object for one document of a batch.
+fn batch_item<T>(
+    py: Python<'_>,
+    result: Result<T, core::DocumentError>,
+    wrap: impl Fn(T) -> PyResult<Py<PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    match result {
+        Ok(value) => wrap(value),
+        Err(error) => Ok(payload_error(&error).into_value(py).into_any()),
+    }
+}
+
 #[pymodule]
 mod _akinv {
     use super::*;
-    use pyo3::pybacked::PyBackedStr;
 
     #[allow(non_upper_case_globals)]
     #[pymodule_export]
     const __version__: &str = env!("CARGO_PKG_VERSION");
 
+    #[pymodule_export]
+    use super::{Change, Finding, GpuGroup, NodeSummary, Policy, Report, Sanitized, Totals, Usage};
+
     /// Parses one Kubernetes quantity exactly (see akinv.parse_quantity).
     #[pyfunction]
     #[pyo3(signature = (text, /, *, milli = false))]
     fn parse_quantity(text: &str, milli: bool) -> PyResult<i128> {
-        parse_int(text.as_bytes(), scale(milli))
+        core::parse_int(text.as_bytes(), scale(milli))
             .map_err(|e| quantity_error(text.as_bytes(), e, None))
     }
 
@@ -56,9 +734,107 @@ mod _akinv {
             texts
                 .iter()
                 .enumerate()
-                .map(|(i, text)| parse_int(text.as_bytes(), scale).map_err(|e| (i, e)))
+                .map(|(i, text)| core::parse_int(text.as_bytes(), scale).map_err(|e| (i, e)))
                 .collect::<Result<Vec<_>, _>>()
         })
         .map_err(|(i, e)| quantity_error(texts[i].as_bytes(), e, Some(i)))
+    }
+
+    /// Validates one document (bytes or str).
+    #[pyfunction]
+    #[pyo3(signature = (payload, /, *, schema = None, policy = None))]
+    fn validate(
+        py: Python<'_>,
+        payload: &Bound<'_, PyAny>,
+        schema: Option<&str>,
+        policy: Option<&Policy>,
+    ) -> PyResult<Report> {
+        let input = extract_input(payload)?;
+        let (schema, policy) = (schema_arg(schema)?, policy_arg(policy));
+        let report = py
+            .detach(|| core::validate(input.as_ref(), schema, &policy))
+            .map_err(|e| payload_error(&e))?;
+        Ok(Report {
+            inner: Arc::new(report),
+        })
+    }
+
+    /// Sanitizes one document (bytes or str).
+    #[pyfunction]
+    #[pyo3(signature = (payload, /, *, schema = None, policy = None))]
+    fn sanitize(
+        py: Python<'_>,
+        payload: &Bound<'_, PyAny>,
+        schema: Option<&str>,
+        policy: Option<&Policy>,
+    ) -> PyResult<Sanitized> {
+        let input = extract_input(payload)?;
+        let (schema, policy) = (schema_arg(schema)?, policy_arg(policy));
+        let sanitized = py
+            .detach(|| core::sanitize(input.as_ref(), schema, &policy))
+            .map_err(|e| payload_error(&e))?;
+        to_sanitized(py, sanitized)
+    }
+
+    /// Validates many documents in parallel with the GIL released; errors become list items.
+    #[pyfunction]
+    #[pyo3(signature = (payloads, /, *, threads = None, schema = None, policy = None))]
+    fn validate_many(
+        py: Python<'_>,
+        payloads: &Bound<'_, PyAny>,
+        threads: Option<usize>,
+        schema: Option<&str>,
+        policy: Option<&Policy>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let inputs = payloads
+            .try_iter()?
+            .map(|item| extract_input(&item?))
+            .collect::<PyResult<Vec<_>>>()?;
+        let (threads, schema, policy) = (
+            threads_arg(threads)?,
+            schema_arg(schema)?,
+            policy_arg(policy),
+        );
+        let results = py.detach(|| core::validate_many(&inputs, threads, schema, &policy));
+        results
+            .into_iter()
+            .map(|r| {
+                batch_item(py, r, |report| {
+                    Ok(Py::new(
+                        py,
+                        Report {
+                            inner: Arc::new(report),
+                        },
+                    )?
+                    .into_any())
+                })
+            })
+            .collect()
+    }
+
+    /// Sanitizes many documents in parallel with the GIL released; errors become list items.
+    #[pyfunction]
+    #[pyo3(signature = (payloads, /, *, threads = None, schema = None, policy = None))]
+    fn sanitize_many(
+        py: Python<'_>,
+        payloads: &Bound<'_, PyAny>,
+        threads: Option<usize>,
+        schema: Option<&str>,
+        policy: Option<&Policy>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let inputs = payloads
+            .try_iter()?
+            .map(|item| extract_input(&item?))
+            .collect::<PyResult<Vec<_>>>()?;
+        let (threads, schema, policy) = (
+            threads_arg(threads)?,
+            schema_arg(schema)?,
+            policy_arg(policy),
+        );
+        let results = py.detach(|| core::sanitize_many(&inputs, threads, schema, &policy));
+        results
+            .into_iter()
+            .map(|r| batch_item(py, r, |s| Ok(Py::new(py, to_sanitized(py, s)?)?.into_any())))
+            .collect()
     }
 }

@@ -1,0 +1,1812 @@
+//! One pass over a status document of any shape: classify every number, build the report,
+//! and (when sanitizing) collect byte-range edits.
+//!
+//! The document is pulled token by token with `jiter`; keys are matched as bytes, values are
+//! read in place, and nothing of the payload is copied except node names and GPU labels.
+
+use crate::quantity::{Quantity, QuantityErrorKind, Scale};
+use crate::report::{
+    Code, Finding, FindingValue, GpuGroup, GpuKey, NodeSummary, Policy, Report, Resources, Schema,
+    Totals, Triple,
+};
+use jiter::{Jiter, JiterError, LinePosition, Peek};
+
+/// A document that cannot be read at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentError {
+    /// Not JSON: what is wrong and where (1-based line and column).
+    Json {
+        message: String,
+        line: usize,
+        column: usize,
+    },
+    /// Valid JSON of none of the three shapes.
+    UnknownShape { detail: String },
+    /// Larger than akinv reads in one document.
+    TooLarge { bytes: usize, limit: usize },
+}
+
+impl std::fmt::Display for DocumentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DocumentError::Json {
+                message,
+                line,
+                column,
+            } => {
+                write!(
+                    f,
+                    "malformed JSON at line {line} column {column}: {message}"
+                )
+            }
+            DocumentError::UnknownShape { detail } => write!(
+                f,
+                "unknown document shape ({detail}); expected a legacy REST /status document \
+                 (cluster.inventory.available), an akash.provider.v1.Status document \
+                 (cluster.inventory.cluster) or an inventory cluster ({{\"nodes\": [...]}})"
+            ),
+            DocumentError::TooLarge { bytes, limit } => {
+                write!(
+                    f,
+                    "document of {bytes} bytes is larger than the {limit}-byte limit"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for DocumentError {}
+
+/// One byte-range replacement made by sanitizing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub replacement: String,
+    pub path: String,
+    pub original: FindingValue,
+    pub reason: Code,
+}
+
+type Result<T> = std::result::Result<T, JiterError>;
+
+#[derive(Debug, Clone)]
+enum Seg {
+    Key(&'static str),
+    Index(usize),
+    /// A map key that is data (a storage class name).
+    Name(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trust {
+    Absent,
+    Trusted,
+    /// An allocatable of exactly -1: no limit.
+    Unbounded,
+    Untrusted(Code),
+}
+
+/// One number as read: its exact value when trusted, and where its token is.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    value: i128,
+    trust: Trust,
+    start: usize,
+    end: usize,
+}
+
+impl Reading {
+    const ABSENT: Reading = Reading {
+        value: 0,
+        trust: Trust::Absent,
+        start: 0,
+        end: 0,
+    };
+
+    fn trusted(&self) -> Option<i128> {
+        match self.trust {
+            Trust::Trusted => Some(self.value),
+            Trust::Absent => Some(0),
+            _ => None,
+        }
+    }
+
+    fn untrusted_code(&self) -> Option<Code> {
+        match self.trust {
+            Trust::Untrusted(code) => Some(code),
+            _ => None,
+        }
+    }
+
+    fn present(&self) -> bool {
+        self.trust != Trust::Absent
+    }
+}
+
+/// The four node resources and how each is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Res {
+    Cpu,
+    Memory,
+    Gpu,
+    Ephemeral,
+}
+
+impl Res {
+    const ALL: [Res; 4] = [Res::Cpu, Res::Memory, Res::Gpu, Res::Ephemeral];
+
+    fn name(self) -> &'static str {
+        match self {
+            Res::Cpu => "cpu",
+            Res::Memory => "memory",
+            Res::Gpu => "gpu",
+            Res::Ephemeral => "ephemeral_storage",
+        }
+    }
+
+    fn legacy_key(self) -> &'static str {
+        match self {
+            Res::Cpu => "cpu",
+            Res::Memory => "memory",
+            Res::Gpu => "gpu",
+            Res::Ephemeral => "storage_ephemeral",
+        }
+    }
+
+    fn from_legacy_key(key: &[u8]) -> Option<Res> {
+        Res::ALL
+            .into_iter()
+            .find(|r| r.legacy_key().as_bytes() == key)
+    }
+
+    fn cap(self, policy: &Policy) -> i128 {
+        match self {
+            Res::Cpu => policy.caps.cpu_millis,
+            Res::Memory => policy.caps.memory_bytes,
+            Res::Gpu => policy.caps.gpu,
+            Res::Ephemeral => policy.caps.ephemeral_storage_bytes,
+        }
+    }
+
+    fn unit(self) -> &'static str {
+        match self {
+            Res::Cpu => "millicores",
+            Res::Memory | Res::Ephemeral => "bytes",
+            Res::Gpu => "GPUs",
+        }
+    }
+
+    fn get(self, resources: &Resources) -> Triple {
+        match self {
+            Res::Cpu => resources.cpu_millis,
+            Res::Memory => resources.memory_bytes,
+            Res::Gpu => resources.gpu,
+            Res::Ephemeral => resources.ephemeral_storage_bytes,
+        }
+    }
+
+    fn triple(self, resources: &mut Resources) -> &mut Triple {
+        match self {
+            Res::Cpu => &mut resources.cpu_millis,
+            Res::Memory => &mut resources.memory_bytes,
+            Res::Gpu => &mut resources.gpu,
+            Res::Ephemeral => &mut resources.ephemeral_storage_bytes,
+        }
+    }
+}
+
+/// How a value is spelled in the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spelling {
+    /// A JSON integer (legacy documents).
+    Integer,
+    /// A Kubernetes quantity: a string, `{"string": "..."}`, or a bare number.
+    Quantity(Scale),
+}
+
+/// What a value is checked against.
+#[derive(Debug, Clone, Copy)]
+struct Check {
+    resource: &'static str,
+    cap: Option<i128>,
+    /// Allocatable -1 means unbounded.
+    unbounded_ok: bool,
+    unit: &'static str,
+}
+
+const WRAP_CENTER: i128 = 1 << 64;
+const WRAP_WINDOW: i128 = 1 << 32;
+
+/// Copies a short key out of the parser so handlers can borrow the walker mutably.
+#[derive(Clone, Copy)]
+struct KeyBuf {
+    bytes: [u8; 32],
+    /// `None` for keys longer than any akinv knows.
+    len: Option<usize>,
+}
+
+impl KeyBuf {
+    fn new(key: &[u8]) -> KeyBuf {
+        let mut bytes = [0u8; 32];
+        let len = bytes.get_mut(..key.len()).map(|slot| {
+            slot.copy_from_slice(key);
+            key.len()
+        });
+        KeyBuf { bytes, len }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        // 0xff never occurs in UTF-8, so a long key matches nothing.
+        self.len.map_or(b"\xff", |len| &self.bytes[..len])
+    }
+}
+
+/// A v1 `ResourcePair` as read, with its path for later findings.
+#[derive(Debug, Clone, Copy)]
+struct Pair {
+    allocatable: Reading,
+    allocated: Reading,
+    capacity: Reading,
+}
+
+impl Pair {
+    const EMPTY: Pair = Pair {
+        allocatable: Reading::ABSENT,
+        allocated: Reading::ABSENT,
+        capacity: Reading::ABSENT,
+    };
+}
+
+/// Accumulates one node while its object is read.
+#[derive(Default)]
+struct NodeState {
+    name: Option<String>,
+    first_finding: usize,
+    resources: Resources,
+    gpu_devices: Vec<GpuKey>,
+    gpu_info_seen: bool,
+    // Legacy nodes: allocatable and available objects.
+    legacy_allocatable: Option<[Reading; 4]>,
+    legacy_available: Option<[Reading; 4]>,
+    legacy_flat: Option<[Reading; 4]>,
+    saw_resources: bool,
+}
+
+/// Inventory `total_*` numbers, checked against the nodes at the end.
+#[derive(Default)]
+struct ReportedTotals {
+    allocatable: Option<[Reading; 4]>,
+    available: Option<[Reading; 4]>,
+}
+
+struct NodeSums {
+    allocatable: [i128; 4],
+    available: [i128; 4],
+    allocatable_trusted: [bool; 4],
+    available_trusted: [bool; 4],
+}
+
+impl Default for NodeSums {
+    fn default() -> Self {
+        NodeSums {
+            allocatable: [0; 4],
+            available: [0; 4],
+            allocatable_trusted: [true; 4],
+            available_trusted: [true; 4],
+        }
+    }
+}
+
+pub(crate) struct Walker<'a, 'p> {
+    data: &'a [u8],
+    jiter: Jiter<'a>,
+    policy: &'p Policy,
+    path: Vec<Seg>,
+    schema: Option<Schema>,
+    /// Weak evidence (`bidengine` spelling, `leases` type) for documents without an inventory.
+    hint: Option<Schema>,
+    findings: Vec<Finding>,
+    nodes: Vec<NodeSummary>,
+    node_paths: Vec<String>,
+    totals: Totals,
+    gpus: Vec<GpuGroup>,
+    inventory_ready: bool,
+    edits: Option<Vec<Edit>>,
+    reported_totals: ReportedTotals,
+    node_sums: NodeSums,
+}
+
+/// Reads `data` and returns its report, plus edits when `sanitize` is set.
+pub fn read(
+    data: &[u8],
+    schema: Option<Schema>,
+    policy: &Policy,
+    sanitize: bool,
+) -> std::result::Result<(Report, Vec<Edit>), DocumentError> {
+    let mut walker = Walker {
+        data,
+        jiter: Jiter::new(data),
+        policy,
+        path: Vec::with_capacity(16),
+        schema,
+        hint: None,
+        findings: Vec::new(),
+        nodes: Vec::new(),
+        node_paths: Vec::new(),
+        totals: Totals::default(),
+        gpus: Vec::new(),
+        inventory_ready: true,
+        edits: sanitize.then(Vec::new),
+        reported_totals: ReportedTotals::default(),
+        node_sums: NodeSums::default(),
+    };
+    match walker.document() {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(DocumentError::UnknownShape {
+                detail: "the top level is not a JSON object".to_owned(),
+            })
+        }
+        Err(error) => {
+            let LinePosition { line, column } = LinePosition::find(data, error.index);
+            return Err(DocumentError::Json {
+                message: error.error_type.to_string(),
+                line,
+                column,
+            });
+        }
+    }
+    let Some(schema) = walker.schema.or(walker.hint) else {
+        return Err(DocumentError::UnknownShape {
+            detail: "no cluster.inventory and no nodes".to_owned(),
+        });
+    };
+    walker.finish();
+    let mut edits = walker.edits.take().unwrap_or_default();
+    edits.sort_by_key(|e| e.start);
+    let report = Report {
+        schema,
+        findings: walker.findings,
+        nodes: walker.nodes,
+        totals: walker.totals,
+        gpus: walker.gpus,
+        inventory_ready: walker.inventory_ready,
+    };
+    Ok((report, edits))
+}
+
+impl<'a> Walker<'a, '_> {
+    // ---- tokens ----
+
+    /// Iterates an object's keys if the next value is an object; `false` when it is not.
+    fn object(&mut self, mut each: impl FnMut(&mut Self, &[u8]) -> Result<()>) -> Result<bool> {
+        if self.jiter.peek()? != Peek::Object {
+            return Ok(false);
+        }
+        let mut key = self.jiter.next_object_bytes()?.map(KeyBuf::new);
+        while let Some(k) = key {
+            each(self, k.as_bytes())?;
+            key = self.jiter.next_key_bytes()?.map(KeyBuf::new);
+        }
+        Ok(true)
+    }
+
+    /// Like [`Walker::object`], reporting `wrong-type` and skipping anything else.
+    fn expect_object(&mut self, each: impl FnMut(&mut Self, &[u8]) -> Result<()>) -> Result<bool> {
+        if self.object(each)? {
+            return Ok(true);
+        }
+        self.wrong_type("an object")?;
+        Ok(false)
+    }
+
+    fn expect_array(&mut self, mut each: impl FnMut(&mut Self, usize) -> Result<()>) -> Result<()> {
+        if self.jiter.peek()? != Peek::Array {
+            return self.wrong_type("an array");
+        }
+        let mut item = self.jiter.known_array()?;
+        let mut index = 0;
+        while item.is_some() {
+            self.path.push(Seg::Index(index));
+            each(self, index)?;
+            self.path.pop();
+            index += 1;
+            item = self.jiter.array_step()?;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` with `key` pushed on the path.
+    fn at<T>(&mut self, key: &'static str, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.path.push(Seg::Key(key));
+        let result = f(self);
+        self.path.pop();
+        result
+    }
+
+    fn skip(&mut self) -> Result<()> {
+        self.jiter.next_skip()
+    }
+
+    fn json_kind(peek: Peek) -> &'static str {
+        match peek {
+            Peek::Null => "null",
+            Peek::True | Peek::False => "a boolean",
+            Peek::String => "a string",
+            Peek::Array => "an array",
+            Peek::Object => "an object",
+            _ => "a number",
+        }
+    }
+
+    /// Reports the next value as being of the wrong type and skips it.
+    fn wrong_type(&mut self, expected: &str) -> Result<()> {
+        let peek = self.jiter.peek()?;
+        let start = self.jiter.current_index();
+        self.jiter.known_skip(peek)?;
+        let found = Self::json_kind(peek);
+        let raw = self.raw_value(start, self.jiter.current_index());
+        let field = self.field_name();
+        self.finding(
+            Code::WrongType,
+            &[],
+            None,
+            raw,
+            format!("{field} must be {expected}, found {found}"),
+        );
+        Ok(())
+    }
+
+    fn raw_value(&self, start: usize, end: usize) -> FindingValue {
+        let raw = &self.data[start..end];
+        if raw.len() > 200 {
+            return FindingValue::Text(format!("{}...", String::from_utf8_lossy(&raw[..200])));
+        }
+        FindingValue::Text(String::from_utf8_lossy(raw).into_owned())
+    }
+
+    // ---- paths and findings ----
+
+    fn path_string(&self, extra: &[Seg]) -> String {
+        let mut out = String::with_capacity(64);
+        for seg in self.path.iter().chain(extra) {
+            match seg {
+                Seg::Key(key) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(key);
+                }
+                Seg::Index(index) => {
+                    out.push('[');
+                    out.push_str(&index.to_string());
+                    out.push(']');
+                }
+                Seg::Name(name) => {
+                    out.push('.');
+                    out.push_str(name);
+                }
+            }
+        }
+        out
+    }
+
+    /// The last key of the path, for messages ("gpu allocatable").
+    fn field_name(&self) -> String {
+        let keys: Vec<&str> = self
+            .path
+            .iter()
+            .rev()
+            .filter_map(|s| match s {
+                Seg::Key(k) if *k != "quantity" => Some(*k),
+                Seg::Name(name) => Some(name.as_str()),
+                _ => None,
+            })
+            .take(2)
+            .collect();
+        keys.into_iter().rev().collect::<Vec<_>>().join(" ")
+    }
+
+    fn finding(
+        &mut self,
+        code: Code,
+        extra: &[Seg],
+        resource: Option<&'static str>,
+        value: FindingValue,
+        message: String,
+    ) {
+        let path = self.path_string(extra);
+        self.findings.push(Finding {
+            code,
+            severity: self.policy.severity(code),
+            path,
+            node: None,
+            resource,
+            value,
+            message,
+        });
+    }
+
+    fn edit(&mut self, reading: &Reading, replacement: &str, extra: &[Seg], reason: Code) {
+        if self.edits.is_none() || !reading.present() || reading.end <= reading.start {
+            return;
+        }
+        // One token gets one edit, the first rule's.
+        if self.edits.as_ref().is_some_and(|edits| {
+            edits
+                .iter()
+                .rev()
+                .take(16)
+                .any(|e| e.start == reading.start)
+        }) {
+            return;
+        }
+        let current = &self.data[reading.start..reading.end];
+        if current == replacement.as_bytes() {
+            return;
+        }
+        let original = self.original(reading);
+        let path = self.path_string(extra);
+        if let Some(edits) = self.edits.as_mut() {
+            edits.push(Edit {
+                start: reading.start,
+                end: reading.end,
+                replacement: replacement.to_owned(),
+                path,
+                original,
+                reason,
+            });
+        }
+    }
+
+    /// The original value of a token: an exact integer when it is one, else its text.
+    fn original(&self, reading: &Reading) -> FindingValue {
+        let raw = &self.data[reading.start..reading.end];
+        let text = raw
+            .strip_prefix(b"\"")
+            .and_then(|r| r.strip_suffix(b"\""))
+            .unwrap_or(raw);
+        match Quantity::parse(text).and_then(|q| q.to_int_rounded(Scale::Unit)) {
+            Ok((value, false)) if text == raw => FindingValue::Int(value),
+            _ => self.raw_value(reading.start, reading.end),
+        }
+    }
+
+    /// Token text of a trusted reading, to copy over an untrusted one.
+    fn token_text(&self, reading: &Reading) -> String {
+        String::from_utf8_lossy(&self.data[reading.start..reading.end]).into_owned()
+    }
+
+    // ---- numbers ----
+
+    /// Reads and classifies the next value; reports any finding at the current path.
+    fn number(&mut self, spelling: Spelling, check: Check) -> Result<Reading> {
+        let peek = self.jiter.peek()?;
+        let start = self.jiter.current_index();
+        let parsed: std::result::Result<(i128, bool), QuantityErrorKind>;
+        let (token_start, token_end);
+        match (peek, spelling) {
+            (p, _) if p.is_num() => {
+                let text = self.jiter.known_number_bytes(p)?;
+                parsed = match spelling {
+                    // Integer fields must be exact integers; the rounding flag says they were not.
+                    Spelling::Integer => {
+                        Quantity::parse(text).and_then(|q| q.to_int_rounded(Scale::Unit))
+                    }
+                    // A bare number in a quantity field: Go reads it as a quantity, rounding up.
+                    Spelling::Quantity(scale) => Quantity::parse(text)
+                        .and_then(|q| q.to_int(scale))
+                        .map(|v| (v, false)),
+                }
+                .map_err(|e| e.kind);
+                (token_start, token_end) = (start, self.jiter.current_index());
+            }
+            (Peek::String, Spelling::Quantity(scale)) => {
+                let text = self.jiter.known_bytes()?;
+                parsed = Quantity::parse(text)
+                    .and_then(|q| q.to_int_rounded(scale))
+                    .map(|(v, _)| (v, false))
+                    .map_err(|e| e.kind);
+                (token_start, token_end) = (start, self.jiter.current_index());
+            }
+            (Peek::Object, Spelling::Quantity(_)) => {
+                // protojson: {"string": "16Gi"}; `{}` is an empty (zero) quantity.
+                let mut reading = Reading::ABSENT;
+                self.object(|w, key| {
+                    if key == b"string" && w.jiter.peek()? == Peek::String {
+                        // The path stays at the quantity's own key, as Go's JSON would name it.
+                        reading = w.number(spelling, check)?;
+                        Ok(())
+                    } else {
+                        w.skip()
+                    }
+                })?;
+                return Ok(reading);
+            }
+            (Peek::Null, Spelling::Quantity(_)) => {
+                self.jiter.known_null()?;
+                return Ok(Reading::ABSENT);
+            }
+            _ => {
+                let expected = match spelling {
+                    Spelling::Integer => "an integer",
+                    Spelling::Quantity(_) => "a quantity string",
+                };
+                self.wrong_type(expected)?;
+                let end = self.jiter.current_index();
+                return Ok(Reading {
+                    value: 0,
+                    trust: Trust::Untrusted(Code::WrongType),
+                    start,
+                    end,
+                });
+            }
+        }
+        Ok(self.classify(parsed, token_start, token_end, check))
+    }
+
+    fn classify(
+        &mut self,
+        parsed: std::result::Result<(i128, bool), QuantityErrorKind>,
+        start: usize,
+        end: usize,
+        check: Check,
+    ) -> Reading {
+        let field = self.field_name();
+        let text = || String::from_utf8_lossy(&self.data[start..end]).into_owned();
+        let (code, value, message) = match parsed {
+            Err(QuantityErrorKind::TooLarge) => {
+                let t = text();
+                (
+                    Code::NotInt64Safe,
+                    FindingValue::Text(t.clone()),
+                    format!("{field} {t} is far beyond a signed 64-bit integer"),
+                )
+            }
+            Err(kind) => {
+                let t = text();
+                let inner = t.trim_matches('"');
+                let reason = crate::quantity::QuantityError { kind }.reason(inner.as_bytes());
+                (
+                    Code::Unparsable,
+                    FindingValue::Text(t.clone()),
+                    format!("{field} {t} is not a valid quantity: {reason}"),
+                )
+            }
+            Ok((_, true)) => {
+                let t = text();
+                (
+                    Code::Unparsable,
+                    FindingValue::Text(t.clone()),
+                    format!("{field} {t} is not an integer"),
+                )
+            }
+            Ok((value, false)) => {
+                if check.unbounded_ok && value == -1 {
+                    return Reading {
+                        value,
+                        trust: Trust::Unbounded,
+                        start,
+                        end,
+                    };
+                }
+                let distance = value - WRAP_CENTER;
+                if (-WRAP_WINDOW..WRAP_WINDOW).contains(&distance) {
+                    let meant = distance;
+                    (
+                        Code::WrappedNegative,
+                        FindingValue::Int(value),
+                        format!("{field} {value} is a uint64 wraparound of {meant}: allocated exceeded allocatable (e.g. the GPU device plugin restarted)"),
+                    )
+                } else if value >= self.policy.int_limit {
+                    (
+                        Code::NotInt64Safe,
+                        FindingValue::Int(value),
+                        format!(
+                            "{field} {value} does not fit a signed integer column below {}",
+                            self.policy.int_limit
+                        ),
+                    )
+                } else if value < 0 {
+                    (
+                        Code::Negative,
+                        FindingValue::Int(value),
+                        format!("{field} {value} is negative"),
+                    )
+                } else if check.cap.is_some_and(|cap| value > cap) {
+                    let cap = check.cap.unwrap_or_default();
+                    (
+                        Code::AboveCap,
+                        FindingValue::Int(value),
+                        format!(
+                            "{field} {value} {} is above the plausibility cap of {cap}",
+                            check.unit
+                        ),
+                    )
+                } else {
+                    return Reading {
+                        value,
+                        trust: Trust::Trusted,
+                        start,
+                        end,
+                    };
+                }
+            }
+        };
+        self.finding(code, &[], Some(check.resource), value, message);
+        Reading {
+            value: 0,
+            trust: Trust::Untrusted(code),
+            start,
+            end,
+        }
+    }
+
+    /// A uint32 counter (leases, orders, deployments, count).
+    fn counter(&mut self, name: &'static str) -> Result<Reading> {
+        let check = Check {
+            resource: name,
+            cap: Some(i128::from(u32::MAX)),
+            unbounded_ok: false,
+            unit: "",
+        };
+        let reading = self.number(Spelling::Integer, check)?;
+        if reading.untrusted_code().is_some() {
+            self.edit(
+                &reading,
+                "0",
+                &[],
+                reading.untrusted_code().unwrap_or(Code::WrongType),
+            );
+        }
+        Ok(reading)
+    }
+
+    /// A number with no cross-field rule: untrusted values become zero when sanitizing.
+    fn lone(&mut self, spelling: Spelling, check: Check) -> Result<Reading> {
+        let reading = self.number(spelling, check)?;
+        if let Some(code) = reading.untrusted_code() {
+            let zero = match spelling {
+                Spelling::Integer => "0",
+                Spelling::Quantity(_) => "\"0\"",
+            };
+            self.edit(&reading, zero, &[], code);
+        }
+        Ok(reading)
+    }
+
+    // ---- schema ----
+
+    /// Records evidence of a dialect; `false` when the document was already taken as another.
+    fn dialect(&mut self, schema: Schema) -> bool {
+        match self.schema {
+            None => {
+                self.schema = Some(schema);
+                true
+            }
+            Some(current) => current == schema,
+        }
+    }
+
+    // ---- document ----
+
+    fn document(&mut self) -> Result<bool> {
+        let is_object = self.object(|w, key| match key {
+            b"cluster" => w.at("cluster", |w| w.cluster()),
+            b"nodes" if w.dialect(Schema::Inventory) => w.at("nodes", |w| w.inventory_nodes()),
+            b"total_allocatable" if w.dialect(Schema::Inventory) => {
+                w.at("total_allocatable", |w| w.reported_total(true))
+            }
+            b"total_available" if w.dialect(Schema::Inventory) => {
+                w.at("total_available", |w| w.reported_total(false))
+            }
+            b"bidengine" => {
+                w.hint.get_or_insert(Schema::Legacy);
+                w.at("bidengine", |w| w.counters_object(b"orders", "orders"))
+            }
+            b"bidEngine" | b"bid_engine" => {
+                w.hint.get_or_insert(Schema::V1);
+                let key = if key == b"bidEngine" {
+                    "bidEngine"
+                } else {
+                    "bid_engine"
+                };
+                w.at(key, |w| w.counters_object(b"orders", "orders"))
+            }
+            b"manifest" => w.at("manifest", |w| {
+                w.counters_object(b"deployments", "deployments")
+            }),
+            b"reclamation_window" if w.jiter.peek()?.is_num() => w.at("reclamation_window", |w| {
+                let check = Check {
+                    resource: "reclamation_window",
+                    cap: None,
+                    unbounded_ok: false,
+                    unit: "ns",
+                };
+                w.lone(Spelling::Integer, check).map(drop)
+            }),
+            _ => w.skip(),
+        })?;
+        if is_object {
+            self.jiter.finish()?;
+        }
+        Ok(is_object)
+    }
+
+    fn counters_object(&mut self, wanted: &'static [u8], name: &'static str) -> Result<()> {
+        self.expect_object(|w, key| {
+            if key == wanted {
+                w.at(name, |w| w.counter(name)).map(drop)
+            } else {
+                w.skip()
+            }
+        })
+        .map(drop)
+    }
+
+    fn cluster(&mut self) -> Result<()> {
+        self.expect_object(|w, key| match key {
+            b"leases" => w.at("leases", |w| match w.jiter.peek()? {
+                Peek::Object => {
+                    w.hint.get_or_insert(Schema::V1);
+                    w.counters_object(b"active", "active")
+                }
+                _ => {
+                    w.hint.get_or_insert(Schema::Legacy);
+                    w.counter("leases").map(drop)
+                }
+            }),
+            b"inventory" => w.at("inventory", |w| w.inventory()),
+            _ => w.skip(),
+        })
+        .map(drop)
+    }
+
+    fn inventory(&mut self) -> Result<()> {
+        self.expect_object(|w, key| match key {
+            b"active" if w.dialect(Schema::Legacy) => w.at("active", |w| w.legacy_reservations()),
+            b"pending" if w.dialect(Schema::Legacy) => w.at("pending", |w| w.legacy_reservations()),
+            b"available" if w.dialect(Schema::Legacy) => {
+                w.at("available", |w| w.legacy_available())
+            }
+            b"error" if w.dialect(Schema::Legacy) => {
+                w.inventory_ready = false;
+                w.skip()
+            }
+            b"cluster" if w.dialect(Schema::V1) => w.at("cluster", |w| w.v1_cluster()),
+            b"reservations" if w.dialect(Schema::V1) => {
+                w.at("reservations", |w| w.v1_reservations())
+            }
+            b"leased_ip" if w.dialect(Schema::V1) => {
+                w.at("leased_ip", |w| w.v1_pair_only("leased_ip"))
+            }
+            b"leasedIp" if w.dialect(Schema::V1) => {
+                w.at("leasedIp", |w| w.v1_pair_only("leased_ip"))
+            }
+            _ => w.skip(),
+        })
+        .map(drop)
+    }
+
+    // ---- legacy ----
+
+    fn legacy_check(res: Res, policy: &Policy, capped: bool) -> Check {
+        Check {
+            resource: res.name(),
+            cap: capped.then(|| res.cap(policy)),
+            unbounded_ok: false,
+            unit: res.unit(),
+        }
+    }
+
+    /// `{cpu, gpu, memory, storage_ephemeral}` numbers; `None` entries are absent.
+    fn legacy_resources(
+        &mut self,
+        capped: bool,
+        unbounded_ok: bool,
+    ) -> Result<Option<[Reading; 4]>> {
+        // `Option` leaves room for callers that treat an absent object differently.
+        let mut readings = [Reading::ABSENT; 4];
+        let ok = self.expect_object(|w, key| match Res::from_legacy_key(key) {
+            Some(res) => {
+                let mut check = Self::legacy_check(res, w.policy, capped);
+                check.unbounded_ok = unbounded_ok;
+                readings[res as usize] =
+                    w.at(res.legacy_key(), |w| w.number(Spelling::Integer, check))?;
+                Ok(())
+            }
+            None => w.skip(),
+        })?;
+        if !ok {
+            // Reported as wrong-type already; its numbers count as untrusted, not missing.
+            let wrong = Reading {
+                trust: Trust::Untrusted(Code::WrongType),
+                ..Reading::ABSENT
+            };
+            readings = [wrong; 4];
+        }
+        Ok(Some(readings))
+    }
+
+    fn missing_fields(
+        &mut self,
+        readings: &[Reading; 4],
+        object: &'static str,
+        gpu_required: bool,
+    ) {
+        for res in Res::ALL {
+            if !readings[res as usize].present() && (res != Res::Gpu || gpu_required) {
+                let message = format!("{object} has no {}", res.legacy_key());
+                let extra = [Seg::Key(object), Seg::Key(res.legacy_key())];
+                self.finding(
+                    Code::MissingField,
+                    &extra,
+                    Some(res.name()),
+                    FindingValue::None,
+                    message,
+                );
+            }
+        }
+    }
+
+    /// `active[]`/`pending[]`: one entry per reservation.
+    fn legacy_reservations(&mut self) -> Result<()> {
+        self.expect_array(|w, _| {
+            w.expect_object(|w, key| match Res::from_legacy_key(key) {
+                Some(res) => {
+                    let check = Self::legacy_check(res, w.policy, false);
+                    w.at(res.legacy_key(), |w| w.lone(Spelling::Integer, check))
+                        .map(drop)
+                }
+                None if key == b"storage" => w.at("storage", |w| {
+                    w.storage_map(Spelling::Integer, |_, _, _| {})
+                }),
+                None => w.skip(),
+            })
+            .map(drop)
+        })
+    }
+
+    /// `{class: bytes}` maps; `record` sees each trusted value.
+    fn storage_map(
+        &mut self,
+        spelling: Spelling,
+        mut record: impl FnMut(&mut Self, &str, &Reading),
+    ) -> Result<()> {
+        if self.jiter.peek()? != Peek::Object {
+            return self.wrong_type("an object");
+        }
+        let mut key = self
+            .jiter
+            .next_object_bytes()?
+            .map(|k| String::from_utf8_lossy(k).into_owned());
+        while let Some(class) = key {
+            let check = Check {
+                resource: "storage",
+                cap: None,
+                unbounded_ok: false,
+                unit: "bytes",
+            };
+            self.path.push(Seg::Name(class.clone()));
+            let reading = self.lone(spelling, check);
+            self.path.pop();
+            record(self, &class, &reading?);
+            key = self
+                .jiter
+                .next_key_bytes()?
+                .map(|k| String::from_utf8_lossy(k).into_owned());
+        }
+        Ok(())
+    }
+
+    fn legacy_available(&mut self) -> Result<()> {
+        self.expect_object(|w, key| match key {
+            b"nodes" => w.at("nodes", |w| w.expect_array(|w, _| w.legacy_node())),
+            b"storage" => w.at("storage", |w| w.expect_array(|w, _| w.legacy_storage())),
+            _ => w.skip(),
+        })
+        .map(drop)
+    }
+
+    fn legacy_storage(&mut self) -> Result<()> {
+        let mut class = None;
+        let mut size = Reading::ABSENT;
+        self.expect_object(|w, key| match key {
+            b"class" if w.jiter.peek()? == Peek::String => {
+                class = Some(w.jiter.known_str()?.to_owned());
+                Ok(())
+            }
+            b"size" => {
+                let check = Check {
+                    resource: "storage",
+                    cap: Some(w.policy.caps.storage_bytes),
+                    unbounded_ok: false,
+                    unit: "bytes",
+                };
+                size = w.at("size", |w| w.lone(Spelling::Integer, check))?;
+                Ok(())
+            }
+            _ => w.skip(),
+        })?;
+        if let (Some(class), Some(bytes)) = (class, size.trusted()) {
+            self.totals.storage_class(&class).available += bytes;
+        }
+        Ok(())
+    }
+
+    /// A node of the legacy `available.nodes[]` or of an inventory cluster.
+    fn legacy_node(&mut self) -> Result<()> {
+        let mut node = NodeState {
+            first_finding: self.findings.len(),
+            ..NodeState::default()
+        };
+        let is_object = self.expect_object(|w, key| match key {
+            b"name" => w.node_name(&mut node),
+            b"allocatable" => {
+                node.legacy_allocatable =
+                    w.at("allocatable", |w| w.legacy_resources(true, true))?;
+                Ok(())
+            }
+            b"available" => {
+                node.legacy_available = w.at("available", |w| w.legacy_resources(true, false))?;
+                Ok(())
+            }
+            _ => match Res::from_legacy_key(key) {
+                // Providers before 0.5 publish a flat node of available values only.
+                Some(res) => {
+                    let check = Self::legacy_check(res, w.policy, true);
+                    let reading = w.at(res.legacy_key(), |w| w.number(Spelling::Integer, check))?;
+                    node.legacy_flat.get_or_insert([Reading::ABSENT; 4])[res as usize] = reading;
+                    Ok(())
+                }
+                None => w.skip(),
+            },
+        })?;
+        if is_object {
+            self.finish_legacy_node(node);
+        }
+        Ok(())
+    }
+
+    fn node_name(&mut self, node: &mut NodeState) -> Result<()> {
+        if self.jiter.peek()? == Peek::String {
+            node.name = Some(self.jiter.known_str()?.to_owned());
+            Ok(())
+        } else {
+            self.at("name", |w| w.wrong_type("a string"))
+        }
+    }
+
+    fn finish_legacy_node(&mut self, mut node: NodeState) {
+        if let Some(flat) = node
+            .legacy_flat
+            .filter(|_| node.legacy_allocatable.is_none() && node.legacy_available.is_none())
+        {
+            for res in Res::ALL {
+                let reading = flat[res as usize];
+                if let Some(code) = reading.untrusted_code() {
+                    self.edit(&reading, "0", &[Seg::Key(res.legacy_key())], code);
+                }
+                Res::triple(res, &mut node.resources).available = reading.trusted().unwrap_or(0);
+                self.node_sums.available[res as usize] += reading.trusted().unwrap_or(0);
+                self.node_sums.available_trusted[res as usize] &= reading.trusted().is_some();
+            }
+            self.missing_fields(&flat, "node", false);
+            self.push_node(node);
+            return;
+        }
+        let allocatable = node.legacy_allocatable.unwrap_or([Reading::ABSENT; 4]);
+        let available = node.legacy_available.unwrap_or([Reading::ABSENT; 4]);
+        for (object, readings) in [
+            ("allocatable", node.legacy_allocatable),
+            ("available", node.legacy_available),
+        ] {
+            match readings {
+                Some(readings) => self.missing_fields(&readings, object, false),
+                None => {
+                    let message = format!("node has no {object}");
+                    self.finding(
+                        Code::MissingField,
+                        &[Seg::Key(object)],
+                        None,
+                        FindingValue::None,
+                        message,
+                    );
+                }
+            }
+        }
+        for res in Res::ALL {
+            let (a, v) = (allocatable[res as usize], available[res as usize]);
+            let triple = self.legacy_pair(res.name(), &a, &v, res.legacy_key());
+            *Res::triple(res, &mut node.resources) = triple;
+            let sums = &mut self.node_sums;
+            sums.allocatable[res as usize] += a.trusted().unwrap_or(0);
+            sums.available[res as usize] += v.trusted().unwrap_or(0);
+            sums.allocatable_trusted[res as usize] &= a.trusted().is_some();
+            sums.available_trusted[res as usize] &= v.trusted().is_some();
+        }
+        self.push_node(node);
+    }
+
+    /// The legacy rule for one resource: allocatable A and available V, published as
+    /// numbers. An untrusted side publishes 0 available; V above A is a negative allocation.
+    fn legacy_pair(
+        &mut self,
+        resource: &'static str,
+        a: &Reading,
+        v: &Reading,
+        key: &'static str,
+    ) -> Triple {
+        let a_path = [Seg::Key("allocatable"), Seg::Key(key)];
+        let v_path = [Seg::Key("available"), Seg::Key(key)];
+        if let Some(code) = a.untrusted_code() {
+            self.edit(a, "0", &a_path, code);
+            self.edit(v, "0", &v_path, code);
+        }
+        if let Some(code) = v.untrusted_code() {
+            self.edit(v, "0", &v_path, code);
+        }
+        if a.trust == Trust::Unbounded {
+            return Triple::default();
+        }
+        if !a.present() {
+            // No allocatable (reported as missing): publish what is available, nothing more.
+            return Triple {
+                allocatable: 0,
+                allocated: 0,
+                available: v.trusted().unwrap_or(0),
+            };
+        }
+        match (a.trusted(), v.trusted()) {
+            (Some(alloc), Some(avail)) if avail > alloc && v.present() => {
+                let message = format!(
+                    "{resource} available {avail} is above allocatable {alloc}: allocated would be negative"
+                );
+                self.finding(
+                    Code::Negative,
+                    &v_path,
+                    Some(resource),
+                    FindingValue::Int(avail),
+                    message,
+                );
+                self.edit(v, "0", &v_path, Code::Negative);
+                Triple {
+                    allocatable: alloc,
+                    allocated: alloc,
+                    available: 0,
+                }
+            }
+            (Some(alloc), Some(avail)) => Triple {
+                allocatable: alloc,
+                allocated: alloc - avail,
+                available: avail,
+            },
+            (Some(alloc), None) => Triple {
+                allocatable: alloc,
+                allocated: alloc,
+                available: 0,
+            },
+            (None, _) => Triple::default(),
+        }
+    }
+
+    fn push_node(&mut self, mut node: NodeState) {
+        if let Some(name) = &node.name {
+            for finding in &mut self.findings[node.first_finding..] {
+                finding.node = Some(name.clone());
+            }
+        }
+        self.totals.resources.add(&node.resources);
+        self.group_gpus(&mut node);
+        self.node_paths.push(self.path_string(&[]));
+        self.nodes.push(NodeSummary {
+            name: node.name,
+            resources: node.resources,
+        });
+    }
+
+    /// Adds a node's GPUs to the (vendor, model, memory, interface) groups.
+    fn group_gpus(&mut self, node: &mut NodeState) {
+        let gpu = node.resources.gpu;
+        if gpu.allocatable == 0 && gpu.available == 0 {
+            return;
+        }
+        let unknown = GpuKey {
+            vendor: String::new(),
+            model: String::new(),
+            memory_size: String::new(),
+            interface: String::new(),
+        };
+        // Available devices are taken in the order the provider lists them.
+        let mut allocatable_left = gpu.allocatable;
+        let mut available_left = gpu.available;
+        let devices = std::mem::take(&mut node.gpu_devices);
+        let mut counts: Vec<(GpuKey, i128)> = Vec::new();
+        for device in devices {
+            match counts.iter_mut().find(|(k, _)| *k == device) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((device, 1)),
+            }
+        }
+        if counts.is_empty() {
+            counts.push((unknown.clone(), gpu.allocatable));
+        }
+        let last = counts.len() - 1;
+        for (i, (key, count)) in counts.into_iter().enumerate() {
+            let allocatable = if i == last {
+                allocatable_left
+            } else {
+                count.min(allocatable_left)
+            };
+            let available = if i == last {
+                available_left
+            } else {
+                count.min(available_left)
+            };
+            allocatable_left -= allocatable;
+            available_left -= available;
+            match self.gpus.iter_mut().find(|g| g.key == key) {
+                Some(group) => {
+                    group.allocatable += allocatable;
+                    group.available += available;
+                }
+                None => self.gpus.push(GpuGroup {
+                    key,
+                    allocatable,
+                    available,
+                }),
+            }
+        }
+    }
+
+    // ---- inventory shape ----
+
+    fn inventory_nodes(&mut self) -> Result<()> {
+        self.expect_array(|w, _| w.legacy_node())
+    }
+
+    fn reported_total(&mut self, allocatable: bool) -> Result<()> {
+        let mut readings = [Reading::ABSENT; 4];
+        self.expect_object(|w, key| match Res::from_legacy_key(key) {
+            Some(res) => {
+                let check = Self::legacy_check(res, w.policy, false);
+                readings[res as usize] =
+                    w.at(res.legacy_key(), |w| w.number(Spelling::Integer, check))?;
+                Ok(())
+            }
+            None if key == b"storage" => w.at("storage", |w| {
+                w.storage_map(Spelling::Integer, |w, class, reading| {
+                    let triple = w.totals.storage_class(class);
+                    if let Some(v) = reading.trusted() {
+                        if allocatable {
+                            triple.allocatable += v;
+                        } else {
+                            triple.available += v;
+                        }
+                        triple.allocated = (triple.allocatable - triple.available).max(0);
+                    }
+                })
+            }),
+            None => w.skip(),
+        })?;
+        let slot = if allocatable {
+            &mut self.reported_totals.allocatable
+        } else {
+            &mut self.reported_totals.available
+        };
+        *slot = Some(readings);
+        Ok(())
+    }
+
+    /// Checks and recomputes the inventory `total_*` numbers against the nodes.
+    fn check_reported_totals(&mut self) {
+        let sums = std::mem::take(&mut self.node_sums);
+        let computed = self.totals.resources;
+        for (object, readings, allocatable) in [
+            ("total_allocatable", self.reported_totals.allocatable, true),
+            ("total_available", self.reported_totals.available, false),
+        ] {
+            let Some(readings) = readings else { continue };
+            for res in Res::ALL {
+                let reading = readings[res as usize];
+                let path = [Seg::Key(object), Seg::Key(res.legacy_key())];
+                let (sum, all_trusted) = if allocatable {
+                    (
+                        sums.allocatable[res as usize],
+                        sums.allocatable_trusted[res as usize],
+                    )
+                } else {
+                    (
+                        sums.available[res as usize],
+                        sums.available_trusted[res as usize],
+                    )
+                };
+                if let (Some(total), true, true) =
+                    (reading.trusted(), all_trusted, reading.present())
+                {
+                    if total != sum {
+                        let message = format!(
+                            "{object} {} {total} differs from the sum over nodes, {sum}",
+                            res.legacy_key()
+                        );
+                        self.finding(
+                            Code::TotalMismatch,
+                            &path,
+                            Some(res.name()),
+                            FindingValue::Int(total),
+                            message,
+                        );
+                    }
+                }
+                let triple = res.get(&computed);
+                let consistent = if allocatable {
+                    triple.allocatable
+                } else {
+                    triple.available
+                };
+                let reason = reading.untrusted_code().unwrap_or(Code::TotalMismatch);
+                self.edit(&reading, &consistent.to_string(), &path, reason);
+            }
+        }
+    }
+
+    // ---- v1 ----
+
+    fn v1_cluster(&mut self) -> Result<()> {
+        self.expect_object(|w, key| match key {
+            b"nodes" => w.at("nodes", |w| w.expect_array(|w, _| w.v1_node())),
+            b"storage" => w.at("storage", |w| w.expect_array(|w, _| w.v1_storage())),
+            _ => w.skip(),
+        })
+        .map(drop)
+    }
+
+    fn v1_check(res: Res, policy: &Policy) -> Check {
+        Check {
+            resource: res.name(),
+            cap: Some(res.cap(policy)),
+            unbounded_ok: false,
+            unit: res.unit(),
+        }
+    }
+
+    fn v1_scale(res: Res) -> Scale {
+        if res == Res::Cpu {
+            Scale::Milli
+        } else {
+            Scale::Unit
+        }
+    }
+
+    /// A `ResourcePair`: `{allocatable, allocated, capacity, attributes}`.
+    fn v1_pair(&mut self, scale: Scale, check: Check) -> Result<Option<Pair>> {
+        let mut pair = Pair::EMPTY;
+        let is_object = self.expect_object(|w, key| {
+            let spelling = Spelling::Quantity(scale);
+            match key {
+                b"allocatable" => {
+                    let check = Check {
+                        unbounded_ok: true,
+                        ..check
+                    };
+                    pair.allocatable = w.at("allocatable", |w| w.number(spelling, check))?;
+                    Ok(())
+                }
+                b"allocated" => {
+                    pair.allocated = w.at("allocated", |w| w.number(spelling, check))?;
+                    Ok(())
+                }
+                b"capacity" => {
+                    pair.capacity = w.at("capacity", |w| w.number(spelling, check))?;
+                    Ok(())
+                }
+                // Some writers wrap the pair once more: {"quantity": {...}}.
+                b"quantity" => {
+                    if let Some(inner) = w.at("quantity", |w| w.v1_pair(scale, check))? {
+                        pair = inner;
+                    }
+                    Ok(())
+                }
+                _ => w.skip(),
+            }
+        })?;
+        if !is_object {
+            return Ok(None);
+        }
+        Ok(Some(pair))
+    }
+
+    /// Applies the v1 pair rule at the current path and returns the trusted triple.
+    ///
+    /// Sanitizing: an untrusted side is replaced by the trusted one's text (so allocatable
+    /// minus allocated is 0); both untrusted become "0"; over-allocation sets allocated to
+    /// allocatable; an untrusted capacity becomes the (sanitized) allocatable.
+    fn settle_pair(&mut self, pair: &Pair, resource: &'static str) -> Triple {
+        let (a, l) = (&pair.allocatable, &pair.allocated);
+        let a_path = [Seg::Key("allocatable")];
+        let l_path = [Seg::Key("allocated")];
+        let zero = "\"0\"";
+        let triple = match (a.trust, a.trusted(), l.trusted()) {
+            (Trust::Unbounded, _, allocated) => {
+                if let Some(code) = l.untrusted_code() {
+                    self.edit(l, zero, &l_path, code);
+                }
+                Triple {
+                    allocatable: 0,
+                    allocated: allocated.unwrap_or(0),
+                    available: 0,
+                }
+            }
+            (_, Some(alloc), Some(used)) if used > alloc => {
+                let message = format!("{resource} allocated {used} exceeds allocatable {alloc}");
+                self.finding(
+                    Code::OverAllocated,
+                    &l_path,
+                    Some(resource),
+                    FindingValue::Int(used),
+                    message,
+                );
+                let text = if a.present() {
+                    self.token_text(a)
+                } else {
+                    zero.to_owned()
+                };
+                self.edit(l, &text, &l_path, Code::OverAllocated);
+                Triple {
+                    allocatable: alloc,
+                    allocated: used,
+                    available: 0,
+                }
+            }
+            (_, Some(alloc), Some(used)) => Triple {
+                allocatable: alloc,
+                allocated: used,
+                available: alloc - used,
+            },
+            (_, Some(alloc), None) => {
+                let text = if a.present() {
+                    self.token_text(a)
+                } else {
+                    zero.to_owned()
+                };
+                self.edit(
+                    l,
+                    &text,
+                    &l_path,
+                    l.untrusted_code().unwrap_or(Code::WrongType),
+                );
+                Triple {
+                    allocatable: alloc,
+                    allocated: 0,
+                    available: 0,
+                }
+            }
+            (_, None, Some(used)) => {
+                let text = if l.present() {
+                    self.token_text(l)
+                } else {
+                    zero.to_owned()
+                };
+                self.edit(
+                    a,
+                    &text,
+                    &a_path,
+                    a.untrusted_code().unwrap_or(Code::WrongType),
+                );
+                Triple {
+                    allocatable: 0,
+                    allocated: used,
+                    available: 0,
+                }
+            }
+            (_, None, None) => {
+                self.edit(
+                    a,
+                    zero,
+                    &a_path,
+                    a.untrusted_code().unwrap_or(Code::WrongType),
+                );
+                self.edit(
+                    l,
+                    zero,
+                    &l_path,
+                    l.untrusted_code().unwrap_or(Code::WrongType),
+                );
+                Triple::default()
+            }
+        };
+        if let Some(code) = pair.capacity.untrusted_code() {
+            let text = match a.trusted() {
+                Some(_) if a.present() => self.token_text(a),
+                _ if l.trusted().is_some() && l.present() => self.token_text(l),
+                _ => zero.to_owned(),
+            };
+            self.edit(&pair.capacity, &text, &[Seg::Key("capacity")], code);
+        }
+        triple
+    }
+
+    fn v1_pair_only(&mut self, resource: &'static str) -> Result<()> {
+        let check = Check {
+            resource,
+            cap: None,
+            unbounded_ok: false,
+            unit: "",
+        };
+        if let Some(pair) = self.v1_pair(Scale::Unit, check)? {
+            self.settle_pair(&pair, resource);
+        }
+        Ok(())
+    }
+
+    fn v1_node(&mut self) -> Result<()> {
+        let mut node = NodeState {
+            first_finding: self.findings.len(),
+            ..NodeState::default()
+        };
+        let is_object = self.expect_object(|w, key| match key {
+            b"name" => w.node_name(&mut node),
+            b"resources" => {
+                node.saw_resources = true;
+                w.at("resources", |w| w.v1_resources(&mut node))
+            }
+            _ => w.skip(),
+        })?;
+        if !is_object {
+            return Ok(());
+        }
+        if node.name.is_none() {
+            self.finding(
+                Code::MissingField,
+                &[Seg::Key("name")],
+                None,
+                FindingValue::None,
+                "node has no name".to_owned(),
+            );
+        }
+        if !node.saw_resources {
+            self.finding(
+                Code::MissingField,
+                &[Seg::Key("resources")],
+                None,
+                FindingValue::None,
+                "node has no resources".to_owned(),
+            );
+        }
+        let devices = i128::try_from(node.gpu_devices.len()).unwrap_or(i128::MAX);
+        let allocatable = node.resources.gpu.allocatable;
+        if devices != allocatable && (node.gpu_info_seen || allocatable > 0) {
+            let message = format!(
+                "node lists {devices} GPU devices but {allocatable} allocatable GPUs (device plugin restarting, or an under-report)"
+            );
+            let extra = [Seg::Key("resources"), Seg::Key("gpu")];
+            self.finding(
+                Code::GpuInfoMismatch,
+                &extra,
+                Some("gpu"),
+                FindingValue::Int(allocatable),
+                message,
+            );
+        }
+        self.push_node(node);
+        Ok(())
+    }
+
+    fn v1_resources(&mut self, node: &mut NodeState) -> Result<()> {
+        self.expect_object(|w, key| {
+            let (res, name) = match key {
+                b"cpu" => (Some(Res::Cpu), "cpu"),
+                b"memory" => (Some(Res::Memory), "memory"),
+                b"gpu" => (Some(Res::Gpu), "gpu"),
+                b"ephemeral_storage" => (Some(Res::Ephemeral), "ephemeral_storage"),
+                b"ephemeralStorage" => (Some(Res::Ephemeral), "ephemeralStorage"),
+                b"volumes_attached" => (None, "volumes_attached"),
+                b"volumesAttached" => (None, "volumesAttached"),
+                b"volumes_mounted" => (None, "volumes_mounted"),
+                b"volumesMounted" => (None, "volumesMounted"),
+                _ => return w.skip(),
+            };
+            w.at(name, |w| match res {
+                Some(Res::Ephemeral) => {
+                    let check = Self::v1_check(Res::Ephemeral, w.policy);
+                    if let Some(pair) = w.v1_pair(Scale::Unit, check)? {
+                        *Res::triple(Res::Ephemeral, &mut node.resources) =
+                            w.settle_pair(&pair, "ephemeral_storage");
+                    }
+                    Ok(())
+                }
+                Some(res) => w.v1_resource(res, node),
+                None => w.v1_pair_only("volumes"),
+            })
+        })
+        .map(drop)
+    }
+
+    /// `{quantity: ResourcePair, info: [...]}` of cpu, memory or gpu.
+    fn v1_resource(&mut self, res: Res, node: &mut NodeState) -> Result<()> {
+        self.expect_object(|w, key| match key {
+            b"quantity" => {
+                let check = Self::v1_check(res, w.policy);
+                if let Some(pair) = w.at("quantity", |w| w.v1_pair(Self::v1_scale(res), check))? {
+                    let triple = w.at("quantity", |w| Ok(w.settle_pair(&pair, res.name())))?;
+                    *Res::triple(res, &mut node.resources) = triple;
+                }
+                Ok(())
+            }
+            b"info" if res == Res::Gpu => {
+                node.gpu_info_seen = true;
+                w.at("info", |w| match w.jiter.peek()? {
+                    Peek::Null => w.skip(),
+                    _ => w.expect_array(|w, _| w.gpu_info(node)),
+                })
+            }
+            _ => w.skip(),
+        })
+        .map(drop)
+    }
+
+    fn gpu_info(&mut self, node: &mut NodeState) -> Result<()> {
+        let mut key = GpuKey {
+            vendor: String::new(),
+            model: String::new(),
+            memory_size: String::new(),
+            interface: String::new(),
+        };
+        let is_object = self.expect_object(|w, field| {
+            let is_size = matches!(field, b"memory_size" | b"memorySize");
+            let slot = match field {
+                b"vendor" => &mut key.vendor,
+                b"name" => &mut key.model,
+                b"memory_size" | b"memorySize" => &mut key.memory_size,
+                b"interface" => &mut key.interface,
+                _ => return w.skip(),
+            };
+            if w.jiter.peek()? == Peek::String {
+                // Labels come from a catalogue with inconsistent case ("SXM5", "PCIe", "Nothsure").
+                let text = w.jiter.known_str()?.trim();
+                *slot = if is_size {
+                    text.to_owned()
+                } else {
+                    text.to_ascii_lowercase()
+                };
+                Ok(())
+            } else {
+                w.skip()
+            }
+        })?;
+        if is_object {
+            key.memory_size = normalize_memory_size(&key.memory_size);
+            node.gpu_devices.push(key);
+        }
+        Ok(())
+    }
+
+    fn v1_storage(&mut self) -> Result<()> {
+        let mut class = String::new();
+        let mut triple = None;
+        self.expect_object(|w, key| match key {
+            b"quantity" => {
+                let check = Check {
+                    resource: "storage",
+                    cap: Some(w.policy.caps.storage_bytes),
+                    unbounded_ok: false,
+                    unit: "bytes",
+                };
+                if let Some(pair) = w.at("quantity", |w| w.v1_pair(Scale::Unit, check))? {
+                    triple = Some(w.at("quantity", |w| Ok(w.settle_pair(&pair, "storage")))?);
+                }
+                Ok(())
+            }
+            b"info" => w.at("info", |w| {
+                w.expect_object(|w, key| {
+                    if key == b"class" && w.jiter.peek()? == Peek::String {
+                        class = w.jiter.known_str()?.to_owned();
+                        Ok(())
+                    } else {
+                        w.skip()
+                    }
+                })
+                .map(drop)
+            }),
+            _ => w.skip(),
+        })?;
+        if let Some(triple) = triple {
+            let total = self.totals.storage_class(&class);
+            total.allocatable += triple.allocatable;
+            total.allocated += triple.allocated;
+            total.available += triple.available;
+        }
+        Ok(())
+    }
+
+    fn v1_reservations(&mut self) -> Result<()> {
+        self.expect_object(|w, key| match key {
+            b"pending" => w.at("pending", |w| w.v1_reservation()),
+            b"active" => w.at("active", |w| w.v1_reservation()),
+            _ => w.skip(),
+        })
+        .map(drop)
+    }
+
+    fn v1_reservation(&mut self) -> Result<()> {
+        self.expect_object(|w, key| match key {
+            b"count" => w.at("count", |w| w.counter("count")).map(drop),
+            b"resources" => w.at("resources", |w| {
+                w.expect_object(|w, key| {
+                    let (res, name) = match key {
+                        b"cpu" => (Res::Cpu, "cpu"),
+                        b"memory" => (Res::Memory, "memory"),
+                        b"gpu" => (Res::Gpu, "gpu"),
+                        b"ephemeral_storage" => (Res::Ephemeral, "ephemeral_storage"),
+                        b"ephemeralStorage" => (Res::Ephemeral, "ephemeralStorage"),
+                        b"storage" => {
+                            return w.at("storage", |w| {
+                                w.storage_map(Spelling::Quantity(Scale::Unit), |_, _, _| {})
+                            })
+                        }
+                        _ => return w.skip(),
+                    };
+                    let check = Check {
+                        resource: res.name(),
+                        cap: None,
+                        unbounded_ok: false,
+                        unit: res.unit(),
+                    };
+                    w.at(name, |w| {
+                        w.lone(Spelling::Quantity(Self::v1_scale(res)), check)
+                    })
+                    .map(drop)
+                })
+                .map(drop)
+            }),
+            _ => w.skip(),
+        })
+        .map(drop)
+    }
+
+    // ---- whole-document checks ----
+
+    fn finish(&mut self) {
+        if self.schema == Some(Schema::Inventory) {
+            self.check_reported_totals();
+        }
+        self.duplicate_nodes();
+        self.gpus.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+
+    fn duplicate_nodes(&mut self) {
+        let mut order: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].name.is_some())
+            .collect();
+        order.sort_by(|&a, &b| self.nodes[a].name.cmp(&self.nodes[b].name).then(a.cmp(&b)));
+        let mut repeats: Vec<usize> = order
+            .windows(2)
+            .filter(|pair| self.nodes[pair[0]].name == self.nodes[pair[1]].name)
+            .map(|pair| pair[1])
+            .collect();
+        repeats.sort_unstable();
+        for index in repeats {
+            let name = self.nodes[index].name.clone().unwrap_or_default();
+            self.findings.push(Finding {
+                code: Code::DuplicateNode,
+                severity: self.policy.severity(Code::DuplicateNode),
+                path: format!("{}.name", self.node_paths[index]),
+                node: Some(name.clone()),
+                resource: None,
+                value: FindingValue::Text(name.clone()),
+                message: format!("node name {name:?} appears more than once"),
+            });
+        }
+    }
+}
+
+/// `80Gi`, `85899345920` and `80GiB`-free spellings of one size group together.
+fn normalize_memory_size(text: &str) -> String {
+    match Quantity::parse(text.as_bytes()).and_then(|q| q.to_int(Scale::Unit)) {
+        Ok(bytes) if bytes > 0 && bytes % (1 << 30) == 0 => format!("{}Gi", bytes >> 30),
+        Ok(bytes) if bytes > 0 && bytes % (1 << 20) == 0 => format!("{}Mi", bytes >> 20),
+        Ok(bytes) => bytes.to_string(),
+        Err(_) => text.to_owned(),
+    }
+}
