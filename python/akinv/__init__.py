@@ -1,18 +1,109 @@
 """akinv: the truth about Akash provider inventory.
 
-Exact, wrap-free reading of provider status documents, in a Rust core.
+Exact, wrap-free reading of provider status documents (legacy REST ``/status``,
+``akash.provider.v1.Status`` and inventory dumps) in a Rust core: validate them, sanitize
+them, and aggregate what they say.
 """
 
 from __future__ import annotations
 
-from akinv._akinv import __version__, parse_quantities, parse_quantity
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from akinv import _akinv
+from akinv._akinv import (
+    Change,
+    Finding,
+    GpuGroup,
+    NodeSummary,
+    Policy,
+    Report,
+    Sanitized,
+    Totals,
+    Usage,
+    __version__,
+    parse_quantities,
+    parse_quantity,
+)
 from akinv.errors import AkinvError, PayloadError, QuantityError
+from akinv.files import SanitizeSummary, ScanResult, sanitize_file, scan
+
+Payload = bytes | bytearray | memoryview | str | Mapping[str, Any]
+Schema = Literal["legacy", "v1", "inventory"]
 
 __all__ = [
     "AkinvError",
+    "Change",
+    "Finding",
+    "GpuGroup",
+    "NodeSummary",
+    "Payload",
     "PayloadError",
+    "Policy",
     "QuantityError",
+    "Report",
+    "Sanitized",
+    "SanitizeSummary",
+    "ScanResult",
+    "Schema",
+    "Totals",
+    "Usage",
     "__version__",
     "parse_quantities",
     "parse_quantity",
+    "sanitize",
+    "sanitize_file",
+    "sanitize_many",
+    "scan",
+    "validate",
+    "validate_many",
 ]
+
+
+def _as_document(payload: Payload) -> bytes | bytearray | memoryview | str:
+    """Decoded documents go back to JSON once; big integers survive json.dumps exactly."""
+    if isinstance(payload, Mapping):
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return payload
+
+
+def validate(payload: Payload, /, *, schema: Schema | None = None, policy: Policy | None = None) -> Report:
+    """Read one status document and report everything wrong with it.
+
+    Raises PayloadError when the input is not JSON or of no known shape.
+    """
+    return _akinv.validate(_as_document(payload), schema=schema, policy=policy)
+
+
+def sanitize(payload: Payload, /, *, schema: Schema | None = None, policy: Policy | None = None) -> Sanitized:
+    """Replace every untrusted number; every other byte of the document stays as it was."""
+    return _akinv.sanitize(_as_document(payload), schema=schema, policy=policy)
+
+
+def validate_many(
+    payloads: Iterable[Payload],
+    /,
+    *,
+    threads: int | None = None,
+    schema: Schema | None = None,
+    policy: Policy | None = None,
+) -> list[Report | PayloadError]:
+    """Validate many documents in parallel, GIL released; a bad one becomes a PayloadError item."""
+    return _akinv.validate_many(
+        [_as_document(p) for p in payloads], threads=threads, schema=schema, policy=policy
+    )
+
+
+def sanitize_many(
+    payloads: Iterable[Payload],
+    /,
+    *,
+    threads: int | None = None,
+    schema: Schema | None = None,
+    policy: Policy | None = None,
+) -> list[Sanitized | PayloadError]:
+    """Sanitize many documents in parallel, GIL released; a bad one becomes a PayloadError item."""
+    return _akinv.sanitize_many(
+        [_as_document(p) for p in payloads], threads=threads, schema=schema, policy=policy
+    )

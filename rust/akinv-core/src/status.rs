@@ -693,12 +693,15 @@ impl<'a> Walker<'a, '_> {
                 }
                 let distance = value - WRAP_CENTER;
                 if (-WRAP_WINDOW..WRAP_WINDOW).contains(&distance) {
-                    let meant = distance;
-                    (
-                        Code::WrappedNegative,
-                        FindingValue::Int(value),
-                        format!("{field} {value} is a uint64 wraparound of {meant}: allocated exceeded allocatable (e.g. the GPU device plugin restarted)"),
-                    )
+                    let message = if distance < 0 {
+                        format!(
+                            "{field} {value} is a uint64 wraparound of {distance}: allocated exceeded allocatable \
+                             (e.g. the GPU device plugin restarted)"
+                        )
+                    } else {
+                        format!("{field} {value} is just above 2^64: a wrapped count printed through a float, or summed past 2^64")
+                    };
+                    (Code::WrappedNegative, FindingValue::Int(value), message)
                 } else if value >= self.policy.int_limit {
                     (
                         Code::NotInt64Safe,
