@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from akinv import _akinv
 from akinv._akinv import (
@@ -27,10 +27,9 @@ from akinv._akinv import (
     parse_quantity,
 )
 from akinv.errors import AkinvError, PayloadError, QuantityError
-from akinv.files import SanitizeSummary, ScanResult, sanitize_file, scan
+from akinv.files import SanitizeSummary, ScanResult, Schema, sanitize_file, scan
 
 Payload = bytes | bytearray | memoryview | str | Mapping[str, Any]
-Schema = Literal["legacy", "v1", "inventory"]
 
 __all__ = [
     "AkinvError",

@@ -174,8 +174,12 @@ def parse_quantity(text: str, /, *, milli: bool = False) -> int:
 def parse_quantities(texts: Sequence[str], /, *, milli: bool = False) -> list[int]:
     """Parse many quantities in the Rust core with the GIL released."""
 
-def validate(payload: _Document, /, *, schema: _Schema | None = None, policy: Policy | None = None) -> Report: ...
-def sanitize(payload: _Document, /, *, schema: _Schema | None = None, policy: Policy | None = None) -> Sanitized: ...
+def validate(
+    payload: _Document, /, *, schema: _Schema | None = None, policy: Policy | None = None
+) -> Report: ...
+def sanitize(
+    payload: _Document, /, *, schema: _Schema | None = None, policy: Policy | None = None
+) -> Sanitized: ...
 def validate_many(
     payloads: Iterable[_Document],
     /,

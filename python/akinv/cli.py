@@ -116,7 +116,10 @@ def _print_text(result: ScanResult, console: Any) -> None:
         totals.add_row(name, f"{usage.allocatable:,}", f"{usage.allocated:,}", f"{usage.available:,}")
     for storage_class, usage in report.totals.storage.items():
         totals.add_row(
-            escape(f"storage[{storage_class}]"), f"{usage.allocatable:,}", f"{usage.allocated:,}", f"{usage.available:,}"
+            escape(f"storage[{storage_class}]"),
+            f"{usage.allocatable:,}",
+            f"{usage.allocated:,}",
+            f"{usage.available:,}",
         )
     console.print(totals)
     console.print()
@@ -185,7 +188,9 @@ def _check(args: argparse.Namespace) -> int:
 
 def _sanitize(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
-    summary = akinv.sanitize_file(args.path, args.output, threads=args.threads, schema=args.schema, policy=policy)
+    summary = akinv.sanitize_file(
+        args.path, args.output, threads=args.threads, schema=args.schema, policy=policy
+    )
     reasons = ", ".join(f"{code}: {n}" for code, n in sorted(summary.reasons.items()))
     print(
         f"akinv sanitize: {summary.documents} documents, {summary.changed_documents} changed, "
@@ -229,7 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("paths", nargs="*", metavar="PATH")
     check.add_argument("--format", choices=["text", "json"], default="text")
-    check.add_argument("--demo", action="store_true", help="also check the sample documents shipped with akinv")
+    check.add_argument(
+        "--demo", action="store_true", help="also check the sample documents shipped with akinv"
+    )
     common(check)
     check.set_defaults(run=_check)
 

@@ -29,7 +29,8 @@ DEFAULT_BATCH_BYTES = 8 << 20
 _LINE_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _DOCUMENT_SUFFIXES = (".json", ".json.gz")
 
-SchemaName = Literal["legacy", "v1", "inventory"]
+Schema = Literal["legacy", "v1", "inventory"]
+_Stream = IO[bytes] | gzip.GzipFile
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def _expand(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
             yield path
 
 
-def _open(path: str) -> IO[bytes]:
+def _open(path: str) -> _Stream:
     if path == "-":
         return sys.stdin.buffer
     if path.endswith(".gz"):
@@ -138,7 +139,7 @@ def scan(
     paths: Iterable[str | os.PathLike[str]],
     *,
     threads: int | None = None,
-    schema: SchemaName | None = None,
+    schema: Schema | None = None,
     policy: Policy | None = None,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
 ) -> Iterator[ScanResult]:
@@ -149,7 +150,9 @@ def scan(
     """
     for batch in _batches(iter_documents(paths), batch_bytes):
         readable = [d for d in batch if d.error is None]
-        results = iter(_akinv.validate_many([d.data for d in readable], threads=threads, schema=schema, policy=policy))
+        results = iter(
+            _akinv.validate_many([d.data for d in readable], threads=threads, schema=schema, policy=policy)
+        )
         for document in batch:
             outcome = document.error if document.error is not None else next(results)
             if isinstance(outcome, PayloadError):
@@ -174,7 +177,7 @@ def sanitize_file(
     dst: str | os.PathLike[str],
     *,
     threads: int | None = None,
-    schema: SchemaName | None = None,
+    schema: Schema | None = None,
     policy: Policy | None = None,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
 ) -> SanitizeSummary:
@@ -185,7 +188,7 @@ def sanitize_file(
     """
     summary = SanitizeSummary()
     target = os.fspath(dst)
-    out: IO[bytes]
+    out: _Stream
     if target == "-":
         out = sys.stdout.buffer
     elif target.endswith(".gz"):
@@ -197,7 +200,9 @@ def sanitize_file(
         for batch in _batches(documents, batch_bytes):
             readable = [d for d in batch if d.error is None]
             results = iter(
-                _akinv.sanitize_many([d.data for d in readable], threads=threads, schema=schema, policy=policy)
+                _akinv.sanitize_many(
+                    [d.data for d in readable], threads=threads, schema=schema, policy=policy
+                )
             )
             for document in batch:
                 outcome: Sanitized | PayloadError = document.error or next(results)

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 import akinv
 
-value: int = akinv.parse_quantity("503Gi")
+quantity_value: int = akinv.parse_quantity("503Gi")
 millis: list[int] = akinv.parse_quantities(["1", "2"], milli=True)
 version: str = akinv.__version__
 
 akinv.parse_quantity(5)  # type: ignore[arg-type]
 akinv.parse_quantity("1", True)  # type: ignore[call-arg]
+
+report: akinv.Report = akinv.validate(b"{}", schema="legacy", policy=akinv.Policy(gpu=128, int_limit="js"))
+ok: bool = report.ok
+available: int = report.totals.gpu.available
+codes: list[str] = [f.code for f in report.findings]
+value: int | str | None = report.findings[0].value
+sanitized: akinv.Sanitized = akinv.sanitize({"nodes": []})
+data: bytes = sanitized.data
+many: list[akinv.Report | akinv.PayloadError] = akinv.validate_many([b"{}", "{}"], threads=2)
+for result in akinv.scan(["history.jsonl.gz"]):
+    line: int | None = result.line
+
+akinv.validate(b"{}", schema="v2")  # type: ignore[arg-type]
+akinv.validate(b"{}", "legacy")  # type: ignore[call-arg]

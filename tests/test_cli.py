@@ -1,0 +1,100 @@
+"""The akinv command: exit codes, output formats, stdin, demo, policy files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from documents import dumps, legacy, legacy_node
+
+import akinv
+from akinv.cli import main
+
+GOOD = dumps(legacy(legacy_node()))
+WRAPPED = dumps(legacy(legacy_node(gpu=2**64 - 1)))
+
+
+def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    # A wide virtual terminal so rich does not fold the words a test looks for.
+    env = {**os.environ, "COLUMNS": "250"}
+    command = [sys.executable, "-m", "akinv", *args]
+    return subprocess.run(command, input=stdin, capture_output=True, check=False, env=env)
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.decode().strip() == f"akinv {akinv.__version__}"
+
+
+def test_check_exit_codes(tmp_path: Path) -> None:
+    good, bad, broken = tmp_path / "good.json", tmp_path / "bad.json", tmp_path / "broken.json"
+    good.write_bytes(GOOD)
+    bad.write_bytes(WRAPPED)
+    broken.write_bytes(b"{")
+    assert main(["check", str(good)]) == 0
+    assert main(["check", str(good), str(bad)]) == 1
+    assert main(["check", str(good), str(bad), str(broken)]) == 2
+
+
+def test_check_json_lines_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "docs.jsonl"
+    path.write_bytes(GOOD + b"\n" + WRAPPED + b"\n")
+    assert main(["check", "--format", "json", str(path)]) == 1
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["ok"] for r in records] == [True, False]
+    finding = records[1]["findings"][0]
+    assert {"code", "severity", "path", "value", "message"} <= set(finding)
+    assert finding["value"] == 2**64 - 1
+    assert set(records[0]["totals"]) >= {"cpu_millis", "memory_bytes", "gpu", "ephemeral_storage_bytes"}
+    assert records[0]["totals"]["gpu"] == {"allocatable": 8, "allocated": 2, "available": 6}
+    assert records[0]["source"] == str(path) and records[1]["line"] == 2
+
+
+def test_check_reads_stdin() -> None:
+    result = run("check", "--format", "json", "-", stdin=WRAPPED)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["findings"][0]["code"] == "wrapped-negative"
+    result = run("check", "--format", "json", "-", stdin=GOOD + b"\n" + GOOD + b"\n")
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 2
+
+
+def test_check_demo_shows_clean_and_broken_documents() -> None:
+    result = run("check", "--demo")
+    assert result.returncode == 1
+    text = result.stdout.decode()
+    assert "OK" in text and "wrapped-negative" in text and "over-allocated" in text
+
+
+def test_policy_file(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.json"
+    doc.write_bytes(WRAPPED)
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"severity": {"wrapped-negative": "warning"}}))
+    assert main(["check", "--policy", str(policy), str(doc)]) == 0
+    toml = tmp_path / "policy.toml"
+    toml.write_text('gpu = 1\nint_limit = "js"\n')
+    assert main(["check", "--policy", str(toml), str(doc)]) == 1
+    policy.write_text(json.dumps({"gpus": 1}))
+    assert main(["check", "--policy", str(policy), str(doc)]) == 2
+
+
+def test_sanitize_command(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(WRAPPED + b"\n" + GOOD + b"\n")
+    result = run("sanitize", str(src), "-o", str(out))
+    assert result.returncode == 0
+    assert b"1 changed" in result.stderr and b"wrapped-negative: 1" in result.stderr
+    lines = out.read_bytes().splitlines()
+    assert lines == [WRAPPED.replace(b"18446744073709551615", b"0"), GOOD]
+    result = run("sanitize", "-", stdin=WRAPPED)
+    assert result.stdout == WRAPPED.replace(b"18446744073709551615", b"0")
+
+
+def test_quantity_command() -> None:
+    result = run("quantity", "503Gi", "12500m")
+    assert result.stdout.decode().splitlines() == ["503Gi\t540092137472", "12500m\t13"]
+    assert run("quantity", "1K").returncode == 2

@@ -1,0 +1,70 @@
+"""scan and sanitize_file: JSON, JSON Lines, gzip, directories; bad lines never stop a scan."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from documents import dumps, legacy, legacy_node, v1, v1_node
+
+import akinv
+
+GOOD = dumps(legacy(legacy_node()))
+WRAPPED = dumps(legacy(legacy_node(gpu=2**64 - 1)))
+V1 = dumps(v1(v1_node()))
+
+
+def write_lines(path: Path, lines: list[bytes]) -> None:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wb") as handle:
+        handle.write(b"\n".join(lines) + b"\n")
+
+
+def test_scan_json_lines_with_source_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    write_lines(path, [GOOD, b"", WRAPPED, b"{broken", V1])
+    results = list(akinv.scan([path]))
+    assert [(r.line, r.ok) for r in results] == [(1, True), (3, False), (4, False), (5, True)]
+    assert results[1].report is not None and results[1].report.findings[0].code == "wrapped-negative"
+    assert results[2].error is not None and results[2].error.line == 1
+    assert all(r.source == str(path) for r in results)
+
+
+def test_scan_gzip_directories_and_single_documents(tmp_path: Path) -> None:
+    write_lines(tmp_path / "a.jsonl.gz", [GOOD, WRAPPED])
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "b.json").write_text(json.dumps(v1(v1_node()), indent=2))
+    (tmp_path / "notes.txt").write_text("ignored")
+    results = list(akinv.scan([tmp_path]))
+    assert [(Path(r.source).name, r.line) for r in results] == [
+        ("a.jsonl.gz", 1),
+        ("a.jsonl.gz", 2),
+        ("b.json", None),
+    ]
+
+
+def test_scan_small_batches_keep_order(tmp_path: Path) -> None:
+    path = tmp_path / "many.jsonl"
+    lines = [GOOD if i % 3 else WRAPPED for i in range(200)]
+    write_lines(path, lines)
+    results = list(akinv.scan([path], batch_bytes=1000, threads=2))
+    assert [r.ok for r in results] == [i % 3 != 0 for i in range(200)]
+
+
+def test_scan_unreadable_path_is_a_result(tmp_path: Path) -> None:
+    [result] = list(akinv.scan([tmp_path / "missing.json"]))
+    assert result.report is None and result.error is not None and "cannot read" in result.error.message
+
+
+def test_sanitize_file_json_lines_keeps_every_line(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl.gz"
+    write_lines(src, [GOOD, WRAPPED, b"{broken"])
+    summary = akinv.sanitize_file(src, dst)
+    with gzip.open(dst, "rb") as handle:
+        out = handle.read().splitlines()
+    assert out[0] == GOOD and out[2] == b"{broken"
+    assert out[1] == WRAPPED.replace(b"18446744073709551615", b"0")
+    assert (summary.documents, summary.changed_documents, summary.changes) == (3, 1, 1)
+    assert summary.reasons == {"wrapped-negative": 1}
+    assert summary.errors[0][1] == 3
