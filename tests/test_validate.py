@@ -437,3 +437,25 @@ def test_validate_many_keeps_order_and_isolates_errors() -> None:
 def test_dict_input_round_trips_big_integers() -> None:
     doc = copy.deepcopy(legacy(legacy_node(gpu=U64_MAX)))
     assert only(akinv.validate(doc), "wrapped-negative").value == U64_MAX
+
+
+def test_go_nulls_are_empty_not_wrong() -> None:
+    # Go's encoder writes nil slices and maps as null.
+    doc = v1(v1_node(gpu_info=[]))
+    doc["cluster"]["inventory"]["cluster"]["storage"] = None
+    doc["cluster"]["inventory"]["cluster"]["nodes"][0]["resources"]["memory"]["info"] = None
+    doc["cluster"]["inventory"]["reservations"] = None
+    doc["errors"] = None
+    report = akinv.validate(dumps(doc))
+    assert [f.code for f in report.findings] == ["gpu-info-mismatch"]
+    assert report.totals.storage == {}
+
+
+def test_v1_bare_number_quantities_are_read_like_go() -> None:
+    # resource.Quantity's UnmarshalJSON accepts bare numbers.
+    report = akinv.validate(dumps(v1(v1_node(cpu=(32, 1.5)))))
+    assert report.ok and report.nodes[0].cpu_millis.to_dict() == {
+        "allocatable": 32000,
+        "allocated": 1500,
+        "available": 30500,
+    }

@@ -262,32 +262,37 @@ impl<'a> Quantity<'a> {
 
     /// `ceil(|digits| * 2^exp2 * 10^(exp10 + scale))`, at most `i128::MAX`.
     fn magnitude(&self, scale: Scale) -> Result<(u128, bool), QuantityErrorKind> {
+        let shift = self.exp10.saturating_add(scale.exponent());
+        // Fast path: at most 19 digits fit a u64 directly, the shape of nearly every real quantity.
+        if self.int_digits.len() + self.frac_digits.len() <= 19 && (-38..=19).contains(&shift) {
+            let mut mantissa: u64 = 0;
+            for &d in self.int_digits.iter().chain(self.frac_digits) {
+                // 19 digits are below 10^19 < 2^64: no overflow.
+                mantissa = mantissa * 10 + u64::from(d - b'0');
+            }
+            return Self::magnitude_small(mantissa, self.exp2, shift);
+        }
         // Leading zeros carry no value; skipping them keeps the digit count honest.
         let mut digits = self.digits().skip_while(|d| *d == 0).peekable();
         if digits.peek().is_none() {
             return Ok((0, false));
         }
         let significant = self.digits().skip_while(|d| *d == 0).count();
-        let shift = self.exp10.saturating_add(scale.exponent());
         if significant <= 19 && (-38..=19).contains(&shift) {
-            return Self::magnitude_small(digits, self.exp2, shift);
+            let mantissa = digits.fold(0u64, |m, d| m * 10 + u64::from(d));
+            return Self::magnitude_small(mantissa, self.exp2, shift);
         }
         Self::magnitude_general(digits, significant, self.exp2, shift)
     }
 
-    /// The common case: at most 19 digits and a modest exponent, in u128.
+    /// `mantissa * 2^exp2 * 10^shift` rounded up, for shifts within u128's reach.
     fn magnitude_small(
-        digits: impl Iterator<Item = u8>,
+        mantissa: u64,
         exp2: u32,
         shift: i64,
     ) -> Result<(u128, bool), QuantityErrorKind> {
-        let mut mantissa: u128 = 0;
-        for d in digits {
-            // At most 19 digits: cannot overflow u128.
-            mantissa = mantissa * 10 + u128::from(d);
-        }
-        // mantissa < 10^19 < 2^64 and exp2 <= 60, so this fits.
-        let scaled = mantissa << exp2;
+        // mantissa < 2^64 and exp2 <= 60, so this fits.
+        let scaled = u128::from(mantissa) << exp2;
         let power = 10u128
             .pow(u32::try_from(shift.unsigned_abs()).map_err(|_| QuantityErrorKind::TooLarge)?);
         let (value, rounded) = if shift >= 0 {

@@ -258,13 +258,44 @@ impl Pair {
     };
 }
 
+/// A GPU `info` entry: byte ranges of (vendor, name, memory_size, interface) in the input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct RawGpu {
+    fields: [(usize, usize); 4],
+}
+
+impl RawGpu {
+    fn same_kind(&self, other: &RawGpu, data: &[u8]) -> bool {
+        self.fields.iter().zip(&other.fields).all(|(a, b)| {
+            data[a.0..a.1]
+                .trim_ascii()
+                .eq_ignore_ascii_case(data[b.0..b.1].trim_ascii())
+        })
+    }
+
+    /// Lower-cased labels (the catalogue mixes "SXM5", "PCIe", "Nothsure") and a normalized size.
+    fn key(&self, data: &[u8]) -> GpuKey {
+        let text = |i: usize| {
+            let (start, end) = self.fields[i];
+            String::from_utf8_lossy(data[start..end].trim_ascii()).into_owned()
+        };
+        GpuKey {
+            vendor: text(0).to_ascii_lowercase(),
+            model: text(1).to_ascii_lowercase(),
+            memory_size: normalize_memory_size(&text(2)),
+            interface: text(3).to_ascii_lowercase(),
+        }
+    }
+}
+
 /// Accumulates one node while its object is read.
 #[derive(Default)]
 struct NodeState {
     name: Option<String>,
     first_finding: usize,
     resources: Resources,
-    gpu_devices: Vec<GpuKey>,
+    /// One entry per listed GPU device, as byte ranges of the input (no copies).
+    gpu_devices: Vec<RawGpu>,
     gpu_info_seen: bool,
     // Legacy nodes: allocatable and available objects.
     legacy_allocatable: Option<[Reading; 4]>,
@@ -308,7 +339,9 @@ pub(crate) struct Walker<'a, 'p> {
     hint: Option<Schema>,
     findings: Vec<Finding>,
     nodes: Vec<NodeSummary>,
-    node_paths: Vec<String>,
+    /// The path of the array holding the nodes, and each node's index in it.
+    node_array_path: Option<String>,
+    node_indices: Vec<usize>,
     totals: Totals,
     gpus: Vec<GpuGroup>,
     inventory_ready: bool,
@@ -333,7 +366,8 @@ pub fn read(
         hint: None,
         findings: Vec::new(),
         nodes: Vec::new(),
-        node_paths: Vec::new(),
+        node_array_path: None,
+        node_indices: Vec::new(),
         totals: Totals::default(),
         gpus: Vec::new(),
         inventory_ready: true,
@@ -392,16 +426,30 @@ impl<'a> Walker<'a, '_> {
         Ok(true)
     }
 
-    /// Like [`Walker::object`], reporting `wrong-type` and skipping anything else.
+    /// Consumes a `null`, which Go's encoder writes for nil slices, maps and pointers.
+    fn null(&mut self) -> Result<bool> {
+        if self.jiter.peek()? == Peek::Null {
+            self.jiter.known_null()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Like [`Walker::object`], reporting `wrong-type` and skipping anything but an object or null.
     fn expect_object(&mut self, each: impl FnMut(&mut Self, &[u8]) -> Result<()>) -> Result<bool> {
         if self.object(each)? {
             return Ok(true);
         }
-        self.wrong_type("an object")?;
+        if !self.null()? {
+            self.wrong_type("an object")?;
+        }
         Ok(false)
     }
 
     fn expect_array(&mut self, mut each: impl FnMut(&mut Self, usize) -> Result<()>) -> Result<()> {
+        if self.null()? {
+            return Ok(());
+        }
         if self.jiter.peek()? != Peek::Array {
             return self.wrong_type("an array");
         }
@@ -653,35 +701,8 @@ impl<'a> Walker<'a, '_> {
         end: usize,
         check: Check,
     ) -> Reading {
-        let field = self.field_name();
-        let text = || String::from_utf8_lossy(&self.data[start..end]).into_owned();
-        let (code, value, message) = match parsed {
-            Err(QuantityErrorKind::TooLarge) => {
-                let t = text();
-                (
-                    Code::NotInt64Safe,
-                    FindingValue::Text(t.clone()),
-                    format!("{field} {t} is far beyond a signed 64-bit integer"),
-                )
-            }
-            Err(kind) => {
-                let t = text();
-                let inner = t.trim_matches('"');
-                let reason = crate::quantity::QuantityError { kind }.reason(inner.as_bytes());
-                (
-                    Code::Unparsable,
-                    FindingValue::Text(t.clone()),
-                    format!("{field} {t} is not a valid quantity: {reason}"),
-                )
-            }
-            Ok((_, true)) => {
-                let t = text();
-                (
-                    Code::Unparsable,
-                    FindingValue::Text(t.clone()),
-                    format!("{field} {t} is not an integer"),
-                )
-            }
+        // Decide first; words are built only for the rare value that has a finding.
+        let code = match parsed {
             Ok((value, false)) => {
                 if check.unbounded_ok && value == -1 {
                     return Reading {
@@ -691,42 +712,14 @@ impl<'a> Walker<'a, '_> {
                         end,
                     };
                 }
-                let distance = value - WRAP_CENTER;
-                if (-WRAP_WINDOW..WRAP_WINDOW).contains(&distance) {
-                    let message = if distance < 0 {
-                        format!(
-                            "{field} {value} is a uint64 wraparound of {distance}: allocated exceeded allocatable \
-                             (e.g. the GPU device plugin restarted)"
-                        )
-                    } else {
-                        format!("{field} {value} is just above 2^64: a wrapped count printed through a float, or summed past 2^64")
-                    };
-                    (Code::WrappedNegative, FindingValue::Int(value), message)
+                if (-WRAP_WINDOW..WRAP_WINDOW).contains(&(value - WRAP_CENTER)) {
+                    Code::WrappedNegative
                 } else if value >= self.policy.int_limit {
-                    (
-                        Code::NotInt64Safe,
-                        FindingValue::Int(value),
-                        format!(
-                            "{field} {value} does not fit a signed integer column below {}",
-                            self.policy.int_limit
-                        ),
-                    )
+                    Code::NotInt64Safe
                 } else if value < 0 {
-                    (
-                        Code::Negative,
-                        FindingValue::Int(value),
-                        format!("{field} {value} is negative"),
-                    )
+                    Code::Negative
                 } else if check.cap.is_some_and(|cap| value > cap) {
-                    let cap = check.cap.unwrap_or_default();
-                    (
-                        Code::AboveCap,
-                        FindingValue::Int(value),
-                        format!(
-                            "{field} {value} {} is above the plausibility cap of {cap}",
-                            check.unit
-                        ),
-                    )
+                    Code::AboveCap
                 } else {
                     return Reading {
                         value,
@@ -736,7 +729,11 @@ impl<'a> Walker<'a, '_> {
                     };
                 }
             }
+            Ok((_, true)) => Code::Unparsable,
+            Err(QuantityErrorKind::TooLarge) => Code::NotInt64Safe,
+            Err(_) => Code::Unparsable,
         };
+        let (value, message) = self.describe(code, parsed, start, end, check);
         self.finding(code, &[], Some(check.resource), value, message);
         Reading {
             value: 0,
@@ -744,6 +741,59 @@ impl<'a> Walker<'a, '_> {
             start,
             end,
         }
+    }
+
+    /// The finding value and message of a number classified as `code`.
+    fn describe(
+        &self,
+        code: Code,
+        parsed: std::result::Result<(i128, bool), QuantityErrorKind>,
+        start: usize,
+        end: usize,
+        check: Check,
+    ) -> (FindingValue, String) {
+        let field = self.field_name();
+        let text = String::from_utf8_lossy(&self.data[start..end]).into_owned();
+        let value = match parsed {
+            Ok((value, false)) => value,
+            Ok((_, true)) => {
+                return (
+                    FindingValue::Text(text.clone()),
+                    format!("{field} {text} is not an integer"),
+                )
+            }
+            Err(QuantityErrorKind::TooLarge) => {
+                let message = format!("{field} {text} is far beyond a signed 64-bit integer");
+                return (FindingValue::Text(text), message);
+            }
+            Err(kind) => {
+                let reason = crate::quantity::QuantityError { kind }
+                    .reason(text.trim_matches('"').as_bytes());
+                let message = format!("{field} {text} is not a valid quantity: {reason}");
+                return (FindingValue::Text(text), message);
+            }
+        };
+        let distance = value - WRAP_CENTER;
+        let message = match code {
+            Code::WrappedNegative if distance < 0 => format!(
+                "{field} {value} is a uint64 wraparound of {distance}: allocated exceeded allocatable \
+                 (e.g. the GPU device plugin restarted)"
+            ),
+            Code::WrappedNegative => {
+                format!("{field} {value} is just above 2^64: a wrapped count printed through a float, or summed past 2^64")
+            }
+            Code::NotInt64Safe => format!(
+                "{field} {value} does not fit a signed integer column below {}",
+                self.policy.int_limit
+            ),
+            Code::Negative => format!("{field} {value} is negative"),
+            _ => format!(
+                "{field} {value} {} is above the plausibility cap of {}",
+                check.unit,
+                check.cap.unwrap_or_default()
+            ),
+        };
+        (FindingValue::Int(value), message)
     }
 
     /// A uint32 counter (leases, orders, deployments, count).
@@ -909,7 +959,9 @@ impl<'a> Walker<'a, '_> {
         capped: bool,
         unbounded_ok: bool,
     ) -> Result<Option<[Reading; 4]>> {
-        // `Option` leaves room for callers that treat an absent object differently.
+        if self.null()? {
+            return Ok(None);
+        }
         let mut readings = [Reading::ABSENT; 4];
         let ok = self.expect_object(|w, key| match Res::from_legacy_key(key) {
             Some(res) => {
@@ -977,6 +1029,9 @@ impl<'a> Walker<'a, '_> {
         spelling: Spelling,
         mut record: impl FnMut(&mut Self, &str, &Reading),
     ) -> Result<()> {
+        if self.null()? {
+            return Ok(());
+        }
         if self.jiter.peek()? != Peek::Object {
             return self.wrong_type("an object");
         }
@@ -1202,7 +1257,14 @@ impl<'a> Walker<'a, '_> {
         }
         self.totals.resources.add(&node.resources);
         self.group_gpus(&mut node);
-        self.node_paths.push(self.path_string(&[]));
+        if let Some(&Seg::Index(index)) = self.path.last() {
+            if self.node_array_path.is_none() {
+                let array = self.path.pop();
+                self.node_array_path = Some(self.path_string(&[]));
+                self.path.extend(array);
+            }
+            self.node_indices.push(index);
+        }
         self.nodes.push(NodeSummary {
             name: node.name,
             resources: node.resources,
@@ -1224,16 +1286,23 @@ impl<'a> Walker<'a, '_> {
         // Available devices are taken in the order the provider lists them.
         let mut allocatable_left = gpu.allocatable;
         let mut available_left = gpu.available;
-        let devices = std::mem::take(&mut node.gpu_devices);
-        let mut counts: Vec<(GpuKey, i128)> = Vec::new();
-        for device in devices {
-            match counts.iter_mut().find(|(k, _)| *k == device) {
+        // Count devices per kind on raw bytes; labels are built once per kind, not per device.
+        let mut kinds: Vec<(RawGpu, i128)> = Vec::new();
+        for device in &node.gpu_devices {
+            match kinds
+                .iter_mut()
+                .find(|(k, _)| k.same_kind(device, self.data))
+            {
                 Some((_, n)) => *n += 1,
-                None => counts.push((device, 1)),
+                None => kinds.push((*device, 1)),
             }
         }
+        let mut counts: Vec<(GpuKey, i128)> = kinds
+            .iter()
+            .map(|(raw, n)| (raw.key(self.data), *n))
+            .collect();
         if counts.is_empty() {
-            counts.push((unknown.clone(), gpu.allocatable));
+            counts.push((unknown, gpu.allocatable));
         }
         let last = counts.len() - 1;
         for (i, (key, count)) in counts.into_iter().enumerate() {
@@ -1639,10 +1708,7 @@ impl<'a> Walker<'a, '_> {
             }
             b"info" if res == Res::Gpu => {
                 node.gpu_info_seen = true;
-                w.at("info", |w| match w.jiter.peek()? {
-                    Peek::Null => w.skip(),
-                    _ => w.expect_array(|w, _| w.gpu_info(node)),
-                })
+                w.at("info", |w| w.expect_array(|w, _| w.gpu_info(node)))
             }
             _ => w.skip(),
         })
@@ -1650,37 +1716,28 @@ impl<'a> Walker<'a, '_> {
     }
 
     fn gpu_info(&mut self, node: &mut NodeState) -> Result<()> {
-        let mut key = GpuKey {
-            vendor: String::new(),
-            model: String::new(),
-            memory_size: String::new(),
-            interface: String::new(),
-        };
+        let mut device = RawGpu::default();
         let is_object = self.expect_object(|w, field| {
-            let is_size = matches!(field, b"memory_size" | b"memorySize");
             let slot = match field {
-                b"vendor" => &mut key.vendor,
-                b"name" => &mut key.model,
-                b"memory_size" | b"memorySize" => &mut key.memory_size,
-                b"interface" => &mut key.interface,
+                b"vendor" => 0,
+                b"name" => 1,
+                b"memory_size" | b"memorySize" => 2,
+                b"interface" => 3,
                 _ => return w.skip(),
             };
             if w.jiter.peek()? == Peek::String {
-                // Labels come from a catalogue with inconsistent case ("SXM5", "PCIe", "Nothsure").
-                let text = w.jiter.known_str()?.trim();
-                *slot = if is_size {
-                    text.to_owned()
-                } else {
-                    text.to_ascii_lowercase()
-                };
+                // The string's bytes without its quotes, read in place.
+                let start = w.jiter.current_index() + 1;
+                w.jiter.known_bytes()?;
+                let end = w.jiter.current_index().saturating_sub(1).max(start);
+                device.fields[slot] = (start, end);
                 Ok(())
             } else {
                 w.skip()
             }
         })?;
         if is_object {
-            key.memory_size = normalize_memory_size(&key.memory_size);
-            node.gpu_devices.push(key);
+            node.gpu_devices.push(device);
         }
         Ok(())
     }
@@ -1794,7 +1851,11 @@ impl<'a> Walker<'a, '_> {
             self.findings.push(Finding {
                 code: Code::DuplicateNode,
                 severity: self.policy.severity(Code::DuplicateNode),
-                path: format!("{}.name", self.node_paths[index]),
+                path: format!(
+                    "{}[{}].name",
+                    self.node_array_path.as_deref().unwrap_or_default(),
+                    self.node_indices.get(index).copied().unwrap_or(index)
+                ),
                 node: Some(name.clone()),
                 resource: None,
                 value: FindingValue::Text(name.clone()),

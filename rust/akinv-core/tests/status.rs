@@ -9,7 +9,12 @@ fn samples() -> Vec<(String, Vec<u8>)> {
         .expect("samples folder")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     out.sort();
     out
@@ -25,8 +30,14 @@ fn samples_have_the_expected_findings() {
             "legacy-3nodes-8xH100.json" | "v1-protojson-3nodes-8xH100.json" => &[],
             "legacy-gpu-wrapped-device-plugin-restart.json" => &[Code::WrappedNegative],
             "legacy-0.2-negative-storage.json" => &[Code::Negative],
-            "v1-go-json-gpu-device-plugin-restart.json" => &[Code::OverAllocated, Code::GpuInfoMismatch],
-            "inventory-wrapped-cpu-memory.json" => &[Code::NotInt64Safe, Code::WrappedNegative, Code::NotInt64Safe],
+            "v1-go-json-gpu-device-plugin-restart.json" => {
+                &[Code::OverAllocated, Code::GpuInfoMismatch]
+            }
+            "inventory-wrapped-cpu-memory.json" => &[
+                Code::NotInt64Safe,
+                Code::WrappedNegative,
+                Code::NotInt64Safe,
+            ],
             other => panic!("no expectation for sample {other}"),
         };
         assert_eq!(codes, expected, "{name}");
@@ -58,14 +69,27 @@ fn wrapped_gpu_contributes_nothing_available() {
 #[test]
 fn errors_are_typed() {
     let policy = Policy::default();
-    assert!(matches!(validate(b"{\"a\":", None, &policy), Err(DocumentError::Json { line: 1, .. })));
-    assert!(matches!(validate(b"[]", None, &policy), Err(DocumentError::UnknownShape { .. })));
-    assert!(matches!(validate(b"{\"x\":1}", None, &policy), Err(DocumentError::UnknownShape { .. })));
+    assert!(matches!(
+        validate(b"{\"a\":", None, &policy),
+        Err(DocumentError::Json { line: 1, .. })
+    ));
+    assert!(matches!(
+        validate(b"[]", None, &policy),
+        Err(DocumentError::UnknownShape { .. })
+    ));
+    assert!(matches!(
+        validate(b"{\"x\":1}", None, &policy),
+        Err(DocumentError::UnknownShape { .. })
+    ));
 }
 
 #[test]
 fn batches_keep_order() {
-    let docs: Vec<Vec<u8>> = samples().into_iter().map(|(_, d)| d).chain([b"{".to_vec()]).collect();
+    let docs: Vec<Vec<u8>> = samples()
+        .into_iter()
+        .map(|(_, d)| d)
+        .chain([b"{".to_vec()])
+        .collect();
     let policy = Policy::default();
     let many = validate_many(&docs, Some(2), None, &policy);
     for (doc, result) in docs.iter().zip(&many) {
