@@ -64,6 +64,15 @@ fn documents(c: &mut Criterion) {
             }
         })
     });
+    // The parser's own ceiling: validate the JSON and skip every value.
+    group.bench_function("jiter_skip", |b| {
+        b.iter(|| {
+            for doc in &docs {
+                let mut jiter = jiter::Jiter::new(black_box(doc));
+                black_box(jiter.next_skip().ok());
+            }
+        })
+    });
     group.bench_function("sanitize", |b| {
         b.iter(|| {
             for doc in &docs {

@@ -293,8 +293,11 @@ impl<'a> Quantity<'a> {
     ) -> Result<(u128, bool), QuantityErrorKind> {
         // mantissa < 2^64 and exp2 <= 60, so this fits.
         let scaled = u128::from(mantissa) << exp2;
-        let power = 10u128
-            .pow(u32::try_from(shift.unsigned_abs()).map_err(|_| QuantityErrorKind::TooLarge)?);
+        let power = usize::try_from(shift.unsigned_abs())
+            .ok()
+            .and_then(|i| POWERS_OF_TEN.get(i))
+            .copied()
+            .ok_or(QuantityErrorKind::TooLarge)?;
         let (value, rounded) = if shift >= 0 {
             let value = scaled
                 .checked_mul(power)
@@ -372,6 +375,17 @@ impl<'a> Quantity<'a> {
         Ok((check_i128(value)?, inexact))
     }
 }
+
+/// 10^0 ..= 10^38, all that u128 holds.
+const POWERS_OF_TEN: [u128; 39] = {
+    let mut table = [1u128; 39];
+    let mut i = 1;
+    while i < 39 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
 
 fn check_i128(value: u128) -> Result<u128, QuantityErrorKind> {
     if value > i128::MAX.unsigned_abs() {

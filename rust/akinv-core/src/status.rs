@@ -218,30 +218,6 @@ struct Check {
 const WRAP_CENTER: i128 = 1 << 64;
 const WRAP_WINDOW: i128 = 1 << 32;
 
-/// Copies a short key out of the parser so handlers can borrow the walker mutably.
-#[derive(Clone, Copy)]
-struct KeyBuf {
-    bytes: [u8; 32],
-    /// `None` for keys longer than any akinv knows.
-    len: Option<usize>,
-}
-
-impl KeyBuf {
-    fn new(key: &[u8]) -> KeyBuf {
-        let mut bytes = [0u8; 32];
-        let len = bytes.get_mut(..key.len()).map(|slot| {
-            slot.copy_from_slice(key);
-            key.len()
-        });
-        KeyBuf { bytes, len }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        // 0xff never occurs in UTF-8, so a long key matches nothing.
-        self.len.map_or(b"\xff", |len| &self.bytes[..len])
-    }
-}
-
 /// A v1 `ResourcePair` as read, with its path for later findings.
 #[derive(Debug, Clone, Copy)]
 struct Pair {
@@ -418,10 +394,16 @@ impl<'a> Walker<'a, '_> {
         if self.jiter.peek()? != Peek::Object {
             return Ok(false);
         }
-        let mut key = self.jiter.next_object_bytes()?.map(KeyBuf::new);
-        while let Some(k) = key {
-            each(self, k.as_bytes())?;
-            key = self.jiter.next_key_bytes()?.map(KeyBuf::new);
+        let mut key = self
+            .jiter
+            .next_object_bytes()?
+            .map(|k| Self::span_of(self.data, k));
+        while let Some(span) = key {
+            each(self, &self.data[span.0..span.1])?;
+            key = self
+                .jiter
+                .next_key_bytes()?
+                .map(|k| Self::span_of(self.data, k));
         }
         Ok(true)
     }
@@ -433,6 +415,17 @@ impl<'a> Walker<'a, '_> {
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// Where `slice`, which the parser cut from `data`, lies in it: keys are then read from
+    /// `data` itself, with no copy and no borrow of the parser.
+    fn span_of(data: &[u8], slice: &[u8]) -> (usize, usize) {
+        let start = (slice.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
+        match start.checked_add(slice.len()) {
+            Some(end) if end <= data.len() => (start, end),
+            // Not part of the input (never seen): an empty key matches nothing akinv reads.
+            _ => (0, 0),
+        }
     }
 
     /// Like [`Walker::object`], reporting `wrong-type` and skipping anything but an object or null.
@@ -1122,7 +1115,7 @@ impl<'a> Walker<'a, '_> {
             },
         })?;
         if is_object {
-            self.finish_legacy_node(node);
+            self.finish_legacy_node(&mut node);
         }
         Ok(())
     }
@@ -1136,7 +1129,7 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
-    fn finish_legacy_node(&mut self, mut node: NodeState) {
+    fn finish_legacy_node(&mut self, node: &mut NodeState) {
         if let Some(flat) = node
             .legacy_flat
             .filter(|_| node.legacy_allocatable.is_none() && node.legacy_available.is_none())
@@ -1249,14 +1242,14 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
-    fn push_node(&mut self, mut node: NodeState) {
+    fn push_node(&mut self, node: &mut NodeState) {
         if let Some(name) = &node.name {
             for finding in &mut self.findings[node.first_finding..] {
                 finding.node = Some(name.clone());
             }
         }
         self.totals.resources.add(&node.resources);
-        self.group_gpus(&mut node);
+        self.group_gpus(node);
         if let Some(&Seg::Index(index)) = self.path.last() {
             if self.node_array_path.is_none() {
                 let array = self.path.pop();
@@ -1266,7 +1259,7 @@ impl<'a> Walker<'a, '_> {
             self.node_indices.push(index);
         }
         self.nodes.push(NodeSummary {
-            name: node.name,
+            name: node.name.take(),
             resources: node.resources,
         });
     }
@@ -1661,7 +1654,7 @@ impl<'a> Walker<'a, '_> {
                 message,
             );
         }
-        self.push_node(node);
+        self.push_node(&mut node);
         Ok(())
     }
 
