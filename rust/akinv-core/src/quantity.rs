@@ -16,6 +16,12 @@
 //!
 //! Parsing borrows the input and never allocates.
 
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+
 use ethnum::U256;
 use std::fmt;
 
@@ -114,18 +120,27 @@ pub struct Quantity<'a> {
 
 /// Where the number ends and the suffix starts (used only for messages).
 fn suffix_start(text: &[u8]) -> usize {
-    let mut pos = usize::from(matches!(text.first(), Some(b'+' | b'-')));
-    while pos < text.len() && (text[pos].is_ascii_digit() || text[pos] == b'.') {
-        pos += 1;
-    }
-    pos
+    let unsigned = text
+        .strip_prefix(b"+")
+        .or_else(|| text.strip_prefix(b"-"))
+        .unwrap_or(text);
+    let number = unsigned
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || **b == b'.')
+        .count();
+    text.len()
+        .saturating_sub(unsigned.len())
+        .saturating_add(number)
 }
 
-fn count_digits(text: &[u8], from: usize) -> usize {
-    text[from..]
-        .iter()
-        .take_while(|b| b.is_ascii_digit())
-        .count()
+/// Splits `text` after its leading ASCII digits.
+fn split_digits(text: &[u8]) -> (&[u8], &[u8]) {
+    text.split_at(text.iter().take_while(|b| b.is_ascii_digit()).count())
+}
+
+/// The value of an ASCII digit (callers only pass digits).
+fn digit(byte: u8) -> u8 {
+    byte.saturating_sub(b'0')
 }
 
 /// Reads `[+-]digits` as an i32 exponent.
@@ -142,15 +157,18 @@ fn parse_exponent(text: &[u8]) -> Result<i64, QuantityErrorKind> {
     for &d in digits {
         magnitude = magnitude
             .checked_mul(10)
-            .and_then(|m| m.checked_add(i64::from(d - b'0')))
+            .and_then(|m| m.checked_add(i64::from(digit(d))))
             .filter(|m| *m <= i64::from(u32::MAX))
             .ok_or(QuantityErrorKind::ExponentOutOfRange)?;
     }
-    let value = if negative { -magnitude } else { magnitude };
-    if value < i64::from(i32::MIN) || value > i64::from(i32::MAX) {
-        return Err(QuantityErrorKind::ExponentOutOfRange);
-    }
-    Ok(value)
+    let value = if negative {
+        magnitude.checked_neg()
+    } else {
+        Some(magnitude)
+    };
+    value
+        .filter(|v| (i64::from(i32::MIN)..=i64::from(i32::MAX)).contains(v))
+        .ok_or(QuantityErrorKind::ExponentOutOfRange)
 }
 
 /// `(exp10, exp2)` of a suffix.
@@ -184,36 +202,22 @@ impl<'a> Quantity<'a> {
     }
 
     fn parse_inner(text: &'a [u8]) -> Result<Self, QuantityErrorKind> {
-        if text.is_empty() {
-            return Err(QuantityErrorKind::Empty);
-        }
-        let mut pos = 0;
-        let negative = match text[0] {
-            b'-' => {
-                pos = 1;
-                true
-            }
-            b'+' => {
-                pos = 1;
-                false
-            }
-            _ => false,
+        let (negative, unsigned) = match text {
+            [] => return Err(QuantityErrorKind::Empty),
+            [b'-', rest @ ..] => (true, rest),
+            [b'+', rest @ ..] => (false, rest),
+            _ => (false, text),
         };
-        let int_len = count_digits(text, pos);
-        let int_digits = &text[pos..pos + int_len];
-        pos += int_len;
-        let mut frac_digits: &[u8] = &[];
-        if text.get(pos) == Some(&b'.') {
-            pos += 1;
-            let frac_len = count_digits(text, pos);
-            frac_digits = &text[pos..pos + frac_len];
-            pos += frac_len;
-        }
-        let suffix = &text[pos..];
+        let (int_digits, rest) = split_digits(unsigned);
+        let (frac_digits, suffix) = match rest {
+            [b'.', after @ ..] => split_digits(after),
+            _ => (&rest[..0], rest),
+        };
         if let Some(&first) = suffix.first() {
             // Go's scanner only lets these bytes start a suffix.
             if !b"eEinumkKMGTP".contains(&first) {
-                return Err(QuantityErrorKind::BadCharacter { offset: pos });
+                let offset = text.len().saturating_sub(suffix.len());
+                return Err(QuantityErrorKind::BadCharacter { offset });
             }
         }
         if int_digits.is_empty() && frac_digits.is_empty() {
@@ -225,7 +229,9 @@ impl<'a> Quantity<'a> {
             negative,
             int_digits,
             frac_digits,
-            exp10: suffix10 - frac_len,
+            exp10: suffix10
+                .checked_sub(frac_len)
+                .ok_or(QuantityErrorKind::TooLarge)?,
             exp2,
         })
     }
@@ -244,7 +250,7 @@ impl<'a> Quantity<'a> {
         self.int_digits
             .iter()
             .chain(self.frac_digits.iter())
-            .map(|d| d - b'0')
+            .map(|&d| digit(d))
     }
 
     /// The value in `scale` units, rounded up away from zero; exact up to `i128::MAX`.
@@ -257,18 +263,28 @@ impl<'a> Quantity<'a> {
         let (magnitude, rounded) = self.magnitude(scale).map_err(QuantityError::new)?;
         let signed = i128::try_from(magnitude)
             .map_err(|_| QuantityError::new(QuantityErrorKind::TooLarge))?;
-        Ok((if self.negative { -signed } else { signed }, rounded))
+        // |signed| <= i128::MAX, so negating cannot overflow.
+        let value = if self.negative {
+            signed.saturating_neg()
+        } else {
+            signed
+        };
+        Ok((value, rounded))
     }
 
     /// `ceil(|digits| * 2^exp2 * 10^(exp10 + scale))`, at most `i128::MAX`.
     fn magnitude(&self, scale: Scale) -> Result<(u128, bool), QuantityErrorKind> {
         let shift = self.exp10.saturating_add(scale.exponent());
         // Fast path: at most 19 digits fit a u64 directly, the shape of nearly every real quantity.
-        if self.int_digits.len() + self.frac_digits.len() <= 19 && (-38..=19).contains(&shift) {
+        if self.int_digits.len().saturating_add(self.frac_digits.len()) <= 19
+            && (-38..=19).contains(&shift)
+        {
             let mut mantissa: u64 = 0;
             for &d in self.int_digits.iter().chain(self.frac_digits) {
-                // 19 digits are below 10^19 < 2^64: no overflow.
-                mantissa = mantissa * 10 + u64::from(d - b'0');
+                // 19 digits are below 10^19 < 2^64: never saturates.
+                mantissa = mantissa
+                    .saturating_mul(10)
+                    .saturating_add(u64::from(digit(d)));
             }
             return Self::magnitude_small(mantissa, self.exp2, shift);
         }
@@ -279,7 +295,9 @@ impl<'a> Quantity<'a> {
         }
         let significant = self.digits().skip_while(|d| *d == 0).count();
         if significant <= 19 && (-38..=19).contains(&shift) {
-            let mantissa = digits.fold(0u64, |m, d| m * 10 + u64::from(d));
+            let mantissa = digits.fold(0u64, |m, d| {
+                m.saturating_mul(10).saturating_add(u64::from(d))
+            });
             return Self::magnitude_small(mantissa, self.exp2, shift);
         }
         Self::magnitude_general(digits, significant, self.exp2, shift)
@@ -304,7 +322,10 @@ impl<'a> Quantity<'a> {
                 .ok_or(QuantityErrorKind::TooLarge)?;
             (value, false)
         } else {
-            (scaled.div_ceil(power), scaled % power != 0)
+            let remainder = scaled
+                .checked_rem(power)
+                .ok_or(QuantityErrorKind::TooLarge)?;
+            (scaled.div_ceil(power), remainder != 0)
         };
         Ok((check_i128(value)?, rounded))
     }
@@ -316,6 +337,7 @@ impl<'a> Quantity<'a> {
         exp2: u32,
         shift: i64,
     ) -> Result<(u128, bool), QuantityErrorKind> {
+        let too_large = || QuantityErrorKind::TooLarge;
         // Positive shifts: the value is an integer, and over 2^127 once shift > 38.
         if shift >= 0 {
             if shift > 38 || significant > 39 {
@@ -323,15 +345,19 @@ impl<'a> Quantity<'a> {
             }
             let mut mantissa = U256::ZERO;
             for d in digits {
-                mantissa = mantissa * 10 + U256::from(d);
+                mantissa = mantissa
+                    .checked_mul(U256::from(10u8))
+                    .and_then(|m| m.checked_add(U256::from(d)))
+                    .ok_or_else(too_large)?;
             }
-            let value = (mantissa << exp2)
-                .checked_mul(
-                    U256::from(10u8)
-                        .pow(u32::try_from(shift).map_err(|_| QuantityErrorKind::TooLarge)?),
-                )
-                .ok_or(QuantityErrorKind::TooLarge)?;
-            let value = u128::try_from(value).map_err(|_| QuantityErrorKind::TooLarge)?;
+            let power =
+                U256::from(10u8).checked_pow(u32::try_from(shift).map_err(|_| too_large())?);
+            let value = mantissa
+                .checked_shl(exp2)
+                .zip(power)
+                .and_then(|(m, p)| m.checked_mul(p))
+                .ok_or_else(too_large)?;
+            let value = u128::try_from(value).map_err(|_| too_large())?;
             return Ok((check_i128(value)?, false));
         }
         // Negative shift: ceil(D * 2^exp2 / 10^k). Digits below 10^-MAX_K of the
@@ -342,25 +368,40 @@ impl<'a> Quantity<'a> {
         let mut k = shift.unsigned_abs();
         let mut kept = significant;
         if k > MAX_K {
-            let dropped = usize::try_from(k - MAX_K).unwrap_or(usize::MAX);
+            let dropped = usize::try_from(k.saturating_sub(MAX_K)).unwrap_or(usize::MAX);
             kept = significant.saturating_sub(dropped);
             k = MAX_K;
         }
-        let k32 = u32::try_from(k).map_err(|_| QuantityErrorKind::TooLarge)?;
+        let k32 = u32::try_from(k).map_err(|_| too_large())?;
         // Cancel common factors of two so the divisor stays below 10^64.
         let twos = exp2.min(k32);
-        let multiplier = U256::ONE << (exp2 - twos);
-        let divisor = U256::from(5u8).pow(k32) << (k32 - twos);
+        let multiplier = U256::ONE
+            .checked_shl(exp2.saturating_sub(twos))
+            .ok_or_else(too_large)?;
+        let divisor = U256::from(5u8)
+            .checked_pow(k32)
+            .and_then(|p| p.checked_shl(k32.saturating_sub(twos)))
+            .filter(|d| *d != U256::ZERO)
+            .ok_or_else(too_large)?;
         let limit = U256::from(i128::MAX.unsigned_abs());
+        let ten = U256::from(10u8);
         let mut quotient = U256::ZERO;
         let mut remainder = U256::ZERO;
         let mut sticky = false;
         for (index, d) in digits.enumerate() {
             if index < kept {
-                // remainder < divisor <= 10^64 < 2^213 and multiplier <= 2^60: no overflow.
-                let partial = remainder * 10 + U256::from(d) * multiplier;
-                quotient = quotient * 10 + partial / divisor;
-                remainder = partial % divisor;
+                // remainder < divisor <= 10^64 < 2^213 and multiplier <= 2^60: these never fail.
+                let partial = remainder
+                    .checked_mul(ten)
+                    .zip(U256::from(d).checked_mul(multiplier))
+                    .and_then(|(r, m)| r.checked_add(m))
+                    .ok_or_else(too_large)?;
+                quotient = quotient
+                    .checked_mul(ten)
+                    .zip(partial.checked_div(divisor))
+                    .and_then(|(q, p)| q.checked_add(p))
+                    .ok_or_else(too_large)?;
+                remainder = partial.checked_rem(divisor).ok_or_else(too_large)?;
                 if quotient > limit {
                     return Err(QuantityErrorKind::TooLarge);
                 }
@@ -370,8 +411,10 @@ impl<'a> Quantity<'a> {
             }
         }
         let inexact = remainder != U256::ZERO || sticky;
-        let rounded = quotient + U256::from(u8::from(inexact));
-        let value = u128::try_from(rounded).map_err(|_| QuantityErrorKind::TooLarge)?;
+        let rounded = quotient
+            .checked_add(U256::from(u8::from(inexact)))
+            .ok_or_else(too_large)?;
+        let value = u128::try_from(rounded).map_err(|_| too_large())?;
         Ok((check_i128(value)?, inexact))
     }
 }
@@ -381,8 +424,12 @@ const POWERS_OF_TEN: [u128; 39] = {
     let mut table = [1u128; 39];
     let mut i = 1;
     while i < 39 {
-        table[i] = table[i - 1] * 10;
-        i += 1;
+        // Compile-time arithmetic: an overflow here fails the build, not a run.
+        #[allow(clippy::arithmetic_side_effects)]
+        {
+            table[i] = table[i - 1] * 10;
+            i += 1;
+        }
     }
     table
 };

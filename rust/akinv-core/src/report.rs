@@ -1,5 +1,11 @@
 //! What validation says about a document: findings, per-node and total capacity, GPU groups.
 
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+
 use std::fmt;
 
 /// The three document shapes akinv reads.
@@ -270,7 +276,7 @@ impl Totals {
                     class: class.to_owned(),
                     bytes: Triple::default(),
                 });
-                self.storage.len() - 1
+                self.storage.len().saturating_sub(1)
             }
         };
         &mut self.storage[index].bytes

@@ -4,6 +4,12 @@
 //! The document is pulled token by token with `jiter`; keys are matched as bytes, values are
 //! read in place, and nothing of the payload is copied except node names and GPU labels.
 
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+
 use crate::quantity::{Quantity, QuantityErrorKind, Scale};
 use crate::report::{
     Code, Finding, FindingValue, GpuGroup, GpuKey, NodeSummary, Policy, Report, Resources, Schema,
@@ -452,7 +458,7 @@ impl<'a> Walker<'a, '_> {
             self.path.push(Seg::Index(index));
             each(self, index)?;
             self.path.pop();
-            index += 1;
+            index = index.saturating_add(1);
             item = self.jiter.array_step()?;
         }
         Ok(())
@@ -705,7 +711,7 @@ impl<'a> Walker<'a, '_> {
                         end,
                     };
                 }
-                if (-WRAP_WINDOW..WRAP_WINDOW).contains(&(value - WRAP_CENTER)) {
+                if (-WRAP_WINDOW..WRAP_WINDOW).contains(&value.saturating_sub(WRAP_CENTER)) {
                     Code::WrappedNegative
                 } else if value >= self.policy.int_limit {
                     Code::NotInt64Safe
@@ -766,7 +772,7 @@ impl<'a> Walker<'a, '_> {
                 return (FindingValue::Text(text), message);
             }
         };
-        let distance = value - WRAP_CENTER;
+        let distance = value.saturating_sub(WRAP_CENTER);
         let message = match code {
             Code::WrappedNegative if distance < 0 => format!(
                 "{field} {value} is a uint64 wraparound of {distance}: allocated exceeded allocatable \
@@ -1081,7 +1087,8 @@ impl<'a> Walker<'a, '_> {
             _ => w.skip(),
         })?;
         if let (Some(class), Some(bytes)) = (class, size.trusted()) {
-            self.totals.storage_class(&class).available += bytes;
+            let total = self.totals.storage_class(&class);
+            total.available = total.available.saturating_add(bytes);
         }
         Ok(())
     }
@@ -1140,7 +1147,8 @@ impl<'a> Walker<'a, '_> {
                     self.edit(&reading, "0", &[Seg::Key(res.legacy_key())], code);
                 }
                 Res::triple(res, &mut node.resources).available = reading.trusted().unwrap_or(0);
-                self.node_sums.available[res as usize] += reading.trusted().unwrap_or(0);
+                let sum = &mut self.node_sums.available[res as usize];
+                *sum = sum.saturating_add(reading.trusted().unwrap_or(0));
                 self.node_sums.available_trusted[res as usize] &= reading.trusted().is_some();
             }
             self.missing_fields(&flat, "node", false);
@@ -1172,8 +1180,10 @@ impl<'a> Walker<'a, '_> {
             let triple = self.legacy_pair(res.name(), &a, &v, res.legacy_key());
             *Res::triple(res, &mut node.resources) = triple;
             let sums = &mut self.node_sums;
-            sums.allocatable[res as usize] += a.trusted().unwrap_or(0);
-            sums.available[res as usize] += v.trusted().unwrap_or(0);
+            sums.allocatable[res as usize] =
+                sums.allocatable[res as usize].saturating_add(a.trusted().unwrap_or(0));
+            sums.available[res as usize] =
+                sums.available[res as usize].saturating_add(v.trusted().unwrap_or(0));
             sums.allocatable_trusted[res as usize] &= a.trusted().is_some();
             sums.available_trusted[res as usize] &= v.trusted().is_some();
         }
@@ -1230,7 +1240,7 @@ impl<'a> Walker<'a, '_> {
             }
             (Some(alloc), Some(avail)) => Triple {
                 allocatable: alloc,
-                allocated: alloc - avail,
+                allocated: alloc.saturating_sub(avail),
                 available: avail,
             },
             (Some(alloc), None) => Triple {
@@ -1286,7 +1296,7 @@ impl<'a> Walker<'a, '_> {
                 .iter_mut()
                 .find(|(k, _)| k.same_kind(device, self.data))
             {
-                Some((_, n)) => *n += 1,
+                Some((_, n)) => *n = n.saturating_add(1),
                 None => kinds.push((*device, 1)),
             }
         }
@@ -1297,7 +1307,7 @@ impl<'a> Walker<'a, '_> {
         if counts.is_empty() {
             counts.push((unknown, gpu.allocatable));
         }
-        let last = counts.len() - 1;
+        let last = counts.len().saturating_sub(1);
         for (i, (key, count)) in counts.into_iter().enumerate() {
             let allocatable = if i == last {
                 allocatable_left
@@ -1309,12 +1319,12 @@ impl<'a> Walker<'a, '_> {
             } else {
                 count.min(available_left)
             };
-            allocatable_left -= allocatable;
-            available_left -= available;
+            allocatable_left = allocatable_left.saturating_sub(allocatable);
+            available_left = available_left.saturating_sub(available);
             match self.gpus.iter_mut().find(|g| g.key == key) {
                 Some(group) => {
-                    group.allocatable += allocatable;
-                    group.available += available;
+                    group.allocatable = group.allocatable.saturating_add(allocatable);
+                    group.available = group.available.saturating_add(available);
                 }
                 None => self.gpus.push(GpuGroup {
                     key,
@@ -1345,11 +1355,12 @@ impl<'a> Walker<'a, '_> {
                     let triple = w.totals.storage_class(class);
                     if let Some(v) = reading.trusted() {
                         if allocatable {
-                            triple.allocatable += v;
+                            triple.allocatable = triple.allocatable.saturating_add(v);
                         } else {
-                            triple.available += v;
+                            triple.available = triple.available.saturating_add(v);
                         }
-                        triple.allocated = (triple.allocatable - triple.available).max(0);
+                        triple.allocated =
+                            triple.allocatable.saturating_sub(triple.available).max(0);
                     }
                 })
             }),
@@ -1527,7 +1538,7 @@ impl<'a> Walker<'a, '_> {
             (_, Some(alloc), Some(used)) => Triple {
                 allocatable: alloc,
                 allocated: used,
-                available: alloc - used,
+                available: alloc.saturating_sub(used),
             },
             (_, Some(alloc), None) => {
                 let text = if a.present() {
@@ -1720,7 +1731,7 @@ impl<'a> Walker<'a, '_> {
             };
             if w.jiter.peek()? == Peek::String {
                 // The string's bytes without its quotes, read in place.
-                let start = w.jiter.current_index() + 1;
+                let start = w.jiter.current_index().saturating_add(1);
                 w.jiter.known_bytes()?;
                 let end = w.jiter.current_index().saturating_sub(1).max(start);
                 device.fields[slot] = (start, end);
@@ -1766,9 +1777,9 @@ impl<'a> Walker<'a, '_> {
         })?;
         if let Some(triple) = triple {
             let total = self.totals.storage_class(&class);
-            total.allocatable += triple.allocatable;
-            total.allocated += triple.allocated;
-            total.available += triple.available;
+            total.allocatable = total.allocatable.saturating_add(triple.allocatable);
+            total.allocated = total.allocated.saturating_add(triple.allocated);
+            total.available = total.available.saturating_add(triple.available);
         }
         Ok(())
     }
