@@ -621,8 +621,15 @@ impl<'a> Walker<'a, '_> {
     }
 
     /// Token text of a trusted reading, to copy over an untrusted one.
+    /// As a JSON string: a bare-number quantity (`64`) is copied as `"64"`, since the place it
+    /// goes to may be protojson's `{"string": ...}`, which holds only strings.
     fn token_text(&self, reading: &Reading) -> String {
-        String::from_utf8_lossy(&self.data[reading.start..reading.end]).into_owned()
+        let raw = String::from_utf8_lossy(&self.data[reading.start..reading.end]);
+        if raw.starts_with('"') {
+            raw.into_owned()
+        } else {
+            format!("\"{raw}\"")
+        }
     }
 
     // ---- numbers ----
@@ -690,7 +697,11 @@ impl<'a> Walker<'a, '_> {
                 });
             }
         }
-        Ok(self.classify(parsed, token_start, token_end, check))
+        let scale = match spelling {
+            Spelling::Integer => Scale::Unit,
+            Spelling::Quantity(scale) => scale,
+        };
+        Ok(self.classify(parsed, token_start, token_end, check, scale))
     }
 
     fn classify(
@@ -699,11 +710,17 @@ impl<'a> Walker<'a, '_> {
         start: usize,
         end: usize,
         check: Check,
+        scale: Scale,
     ) -> Reading {
         // Decide first; words are built only for the rare value that has a finding.
         let code = match parsed {
             Ok((value, false)) => {
-                if check.unbounded_ok && value == -1 {
+                // Unbounded is Value() == -1, so in millicores anything from -1000m to -1m.
+                let unbounded = match scale {
+                    Scale::Unit => value == -1,
+                    Scale::Milli => (-1000..=-1).contains(&value),
+                };
+                if check.unbounded_ok && unbounded {
                     return Reading {
                         value,
                         trust: Trust::Unbounded,
@@ -1416,13 +1433,15 @@ impl<'a> Walker<'a, '_> {
                     }
                 }
                 let triple = res.get(&computed);
-                let consistent = if allocatable {
+                let recomputed = if allocatable {
                     triple.allocatable
                 } else {
                     triple.available
                 };
+                // A sum of safe node values can still pass the integer limit: then it saturates.
+                let bounded = recomputed.min(self.policy.int_limit.saturating_sub(1));
                 let reason = reading.untrusted_code().unwrap_or(Code::TotalMismatch);
-                self.edit(&reading, &consistent.to_string(), &path, reason);
+                self.edit(&reading, &bounded.to_string(), &path, reason);
             }
         }
     }
@@ -1455,9 +1474,16 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
-    /// A `ResourcePair`: `{allocatable, allocated, capacity, attributes}`.
-    fn v1_pair(&mut self, scale: Scale, check: Check) -> Result<Option<Pair>> {
+    /// A `ResourcePair` (`{allocatable, allocated, capacity, attributes}`), settled at its own
+    /// path; `None` when it is not an object.
+    fn v1_pair(
+        &mut self,
+        scale: Scale,
+        check: Check,
+        resource: &'static str,
+    ) -> Result<Option<Triple>> {
         let mut pair = Pair::EMPTY;
+        let mut nested = None;
         let is_object = self.expect_object(|w, key| {
             let spelling = Spelling::Quantity(scale);
             match key {
@@ -1479,9 +1505,7 @@ impl<'a> Walker<'a, '_> {
                 }
                 // Some writers wrap the pair once more: {"quantity": {...}}.
                 b"quantity" => {
-                    if let Some(inner) = w.at("quantity", |w| w.v1_pair(scale, check))? {
-                        pair = inner;
-                    }
+                    nested = w.at("quantity", |w| w.v1_pair(scale, check, resource))?;
                     Ok(())
                 }
                 _ => w.skip(),
@@ -1490,7 +1514,12 @@ impl<'a> Walker<'a, '_> {
         if !is_object {
             return Ok(None);
         }
-        Ok(Some(pair))
+        let direct =
+            pair.allocatable.present() || pair.allocated.present() || pair.capacity.present();
+        match nested {
+            Some(triple) if !direct => Ok(Some(triple)),
+            _ => Ok(Some(self.settle_pair(&pair, resource))),
+        }
     }
 
     /// Applies the v1 pair rule at the current path and returns the trusted triple.
@@ -1610,9 +1639,7 @@ impl<'a> Walker<'a, '_> {
             unbounded_ok: false,
             unit: "",
         };
-        if let Some(pair) = self.v1_pair(Scale::Unit, check)? {
-            self.settle_pair(&pair, resource);
-        }
+        self.v1_pair(Scale::Unit, check, resource)?;
         Ok(())
     }
 
@@ -1686,9 +1713,8 @@ impl<'a> Walker<'a, '_> {
             w.at(name, |w| match res {
                 Some(Res::Ephemeral) => {
                     let check = Self::v1_check(Res::Ephemeral, w.policy);
-                    if let Some(pair) = w.v1_pair(Scale::Unit, check)? {
-                        *Res::triple(Res::Ephemeral, &mut node.resources) =
-                            w.settle_pair(&pair, "ephemeral_storage");
+                    if let Some(triple) = w.v1_pair(Scale::Unit, check, "ephemeral_storage")? {
+                        *Res::triple(Res::Ephemeral, &mut node.resources) = triple;
                     }
                     Ok(())
                 }
@@ -1704,8 +1730,8 @@ impl<'a> Walker<'a, '_> {
         self.expect_object(|w, key| match key {
             b"quantity" => {
                 let check = Self::v1_check(res, w.policy);
-                if let Some(pair) = w.at("quantity", |w| w.v1_pair(Self::v1_scale(res), check))? {
-                    let triple = w.at("quantity", |w| Ok(w.settle_pair(&pair, res.name())))?;
+                let scale = Self::v1_scale(res);
+                if let Some(triple) = w.at("quantity", |w| w.v1_pair(scale, check, res.name()))? {
                     *Res::triple(res, &mut node.resources) = triple;
                 }
                 Ok(())
@@ -1757,9 +1783,7 @@ impl<'a> Walker<'a, '_> {
                     unbounded_ok: false,
                     unit: "bytes",
                 };
-                if let Some(pair) = w.at("quantity", |w| w.v1_pair(Scale::Unit, check))? {
-                    triple = Some(w.at("quantity", |w| Ok(w.settle_pair(&pair, "storage")))?);
-                }
+                triple = w.at("quantity", |w| w.v1_pair(Scale::Unit, check, "storage"))?;
                 Ok(())
             }
             b"info" => w.at("info", |w| {
