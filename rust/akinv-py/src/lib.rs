@@ -690,6 +690,40 @@ fn threads_arg(threads: Option<usize>) -> PyResult<Option<usize>> {
     }
 }
 
+type BatchJob<T> = fn(
+    &[Input],
+    Option<usize>,
+    Option<core::Schema>,
+    &core::Policy,
+) -> Vec<Result<T, core::DocumentError>>;
+
+/// The one path of every batch call: extract the inputs, release the GIL, run the core in
+/// parallel, then turn each result into a Python object or a PayloadError item.
+fn run_batch<T: Send>(
+    py: Python<'_>,
+    payloads: &Bound<'_, PyAny>,
+    threads: Option<usize>,
+    schema: Option<&str>,
+    policy: Option<&Policy>,
+    job: BatchJob<T>,
+    wrap: impl Fn(T) -> PyResult<Py<PyAny>>,
+) -> PyResult<Vec<Py<PyAny>>> {
+    let inputs = payloads
+        .try_iter()?
+        .map(|item| extract_input(&item?))
+        .collect::<PyResult<Vec<_>>>()?;
+    let (threads, schema, policy) = (
+        threads_arg(threads)?,
+        schema_arg(schema)?,
+        policy_arg(policy),
+    );
+    let results = py.detach(|| job(&inputs, threads, schema, &policy));
+    results
+        .into_iter()
+        .map(|r| batch_item(py, r, &wrap))
+        .collect()
+}
+
 /// Either a report or the error object for one document of a batch.
 fn batch_item<T>(
     py: Python<'_>,
@@ -828,30 +862,23 @@ mod _akinv {
         schema: Option<&str>,
         policy: Option<&Policy>,
     ) -> PyResult<Vec<Py<PyAny>>> {
-        let inputs = payloads
-            .try_iter()?
-            .map(|item| extract_input(&item?))
-            .collect::<PyResult<Vec<_>>>()?;
-        let (threads, schema, policy) = (
-            threads_arg(threads)?,
-            schema_arg(schema)?,
-            policy_arg(policy),
-        );
-        let results = py.detach(|| core::validate_many(&inputs, threads, schema, &policy));
-        results
-            .into_iter()
-            .map(|r| {
-                batch_item(py, r, |report| {
-                    Ok(Py::new(
-                        py,
-                        Report {
-                            inner: Arc::new(report),
-                        },
-                    )?
-                    .into_any())
-                })
-            })
-            .collect()
+        run_batch(
+            py,
+            payloads,
+            threads,
+            schema,
+            policy,
+            core::validate_many,
+            |report| {
+                Ok(Py::new(
+                    py,
+                    Report {
+                        inner: Arc::new(report),
+                    },
+                )?
+                .into_any())
+            },
+        )
     }
 
     /// Sanitizes many documents in parallel with the GIL released; errors become list items.
@@ -864,19 +891,14 @@ mod _akinv {
         schema: Option<&str>,
         policy: Option<&Policy>,
     ) -> PyResult<Vec<Py<PyAny>>> {
-        let inputs = payloads
-            .try_iter()?
-            .map(|item| extract_input(&item?))
-            .collect::<PyResult<Vec<_>>>()?;
-        let (threads, schema, policy) = (
-            threads_arg(threads)?,
-            schema_arg(schema)?,
-            policy_arg(policy),
-        );
-        let results = py.detach(|| core::sanitize_many(&inputs, threads, schema, &policy));
-        results
-            .into_iter()
-            .map(|r| batch_item(py, r, |s| Ok(Py::new(py, to_sanitized(py, s)?)?.into_any())))
-            .collect()
+        run_batch(
+            py,
+            payloads,
+            threads,
+            schema,
+            policy,
+            core::sanitize_many,
+            |sanitized| Ok(Py::new(py, to_sanitized(py, sanitized)?)?.into_any()),
+        )
     }
 }
