@@ -10,8 +10,8 @@ pub mod report;
 pub mod status;
 
 pub use quantity::{
-    parse_int, saturating_i64, saturating_u64, Clamped, Quantity, QuantityError, QuantityErrorKind,
-    Scale,
+    parse_int, parse_int_rounded, saturating_i64, saturating_u64, Clamped, Quantity, QuantityError,
+    QuantityErrorKind, Scale,
 };
 pub use report::{
     Caps, Code, Finding, FindingValue, GpuGroup, GpuKey, NodeSummary, Policy, Report, Resources,

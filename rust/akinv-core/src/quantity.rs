@@ -444,7 +444,52 @@ fn check_i128(value: u128) -> Result<u128, QuantityErrorKind> {
 
 /// Parses `text` and returns its value in `scale` units (see [`Quantity::to_int`]).
 pub fn parse_int(text: &[u8], scale: Scale) -> Result<i128, QuantityError> {
-    Quantity::parse(text)?.to_int(scale)
+    parse_int_rounded(text, scale).map(|(value, _)| value)
+}
+
+/// Like [`parse_int`], also saying whether rounding changed the value.
+pub fn parse_int_rounded(text: &[u8], scale: Scale) -> Result<(i128, bool), QuantityError> {
+    match parse_simple(text, scale) {
+        Some(result) => Ok(result),
+        None => Quantity::parse(text)?.to_int_rounded(scale),
+    }
+}
+
+/// The shape of nearly every real quantity, in one pass: up to 18 digits and an optional
+/// common suffix (`64`, `12500m`, `503Gi`, `1900G`). `None` sends anything else, and any
+/// overflow, to the general parser.
+fn parse_simple(text: &[u8], scale: Scale) -> Option<(i128, bool)> {
+    let (digits, suffix) = split_digits(text);
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    for &d in digits {
+        // 18 digits stay below 10^18 < 2^63.
+        mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(digit(d)))?;
+    }
+    let (exp10, exp2): (i64, u32) = match suffix {
+        b"" => (0, 0),
+        b"m" => (-3, 0),
+        b"k" => (3, 0),
+        b"M" => (6, 0),
+        b"G" => (9, 0),
+        b"T" => (12, 0),
+        b"Ki" => (0, 10),
+        b"Mi" => (0, 20),
+        b"Gi" => (0, 30),
+        b"Ti" => (0, 40),
+        _ => return None,
+    };
+    let scaled = u128::from(mantissa).checked_shl(exp2)?;
+    let shift = exp10.checked_add(scale.exponent())?;
+    let power = *POWERS_OF_TEN.get(usize::try_from(shift.unsigned_abs()).ok()?)?;
+    let (value, rounded) = if shift >= 0 {
+        (scaled.checked_mul(power)?, false)
+    } else {
+        (scaled.div_ceil(power), scaled.checked_rem(power)? != 0)
+    };
+    Some((i128::try_from(value).ok()?, rounded))
 }
 
 /// An integer clamped into a narrower range, remembering that it was.
@@ -487,5 +532,31 @@ pub fn saturating_i64(value: i128) -> Clamped<i64> {
             value: i64::MAX,
             clamped: true,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        /// The one-pass fast path agrees with the general parser wherever it answers.
+        #[test]
+        fn fast_path_agrees_with_general_parser(
+            digits in "[0-9]{1,20}",
+            suffix in prop::sample::select(vec!["", "m", "k", "M", "G", "T", "Ki", "Mi", "Gi", "Ti", "P", "u"]),
+            milli in any::<bool>(),
+        ) {
+            let text = format!("{digits}{suffix}");
+            let scale = if milli { Scale::Milli } else { Scale::Unit };
+            let general = Quantity::parse(text.as_bytes()).and_then(|q| q.to_int_rounded(scale));
+            if let Some(fast) = parse_simple(text.as_bytes(), scale) {
+                prop_assert_eq!(Ok(fast), general, "{}", text);
+            }
+            prop_assert_eq!(parse_int_rounded(text.as_bytes(), scale), general);
+        }
     }
 }

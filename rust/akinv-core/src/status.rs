@@ -10,7 +10,7 @@
     clippy::cast_sign_loss
 )]
 
-use crate::quantity::{Quantity, QuantityErrorKind, Scale};
+use crate::quantity::{parse_int, parse_int_rounded, Quantity, QuantityErrorKind, Scale};
 use crate::report::{
     Code, Finding, FindingValue, GpuGroup, GpuKey, NodeSummary, Policy, Report, Resources, Schema,
     Totals, Triple,
@@ -645,22 +645,17 @@ impl<'a> Walker<'a, '_> {
                 let text = self.jiter.known_number_bytes(p)?;
                 parsed = match spelling {
                     // Integer fields must be exact integers; the rounding flag says they were not.
-                    Spelling::Integer => {
-                        Quantity::parse(text).and_then(|q| q.to_int_rounded(Scale::Unit))
-                    }
+                    Spelling::Integer => parse_int_rounded(text, Scale::Unit),
                     // A bare number in a quantity field: Go reads it as a quantity, rounding up.
-                    Spelling::Quantity(scale) => Quantity::parse(text)
-                        .and_then(|q| q.to_int(scale))
-                        .map(|v| (v, false)),
+                    Spelling::Quantity(scale) => parse_int(text, scale).map(|v| (v, false)),
                 }
                 .map_err(|e| e.kind);
                 (token_start, token_end) = (start, self.jiter.current_index());
             }
             (Peek::String, Spelling::Quantity(scale)) => {
                 let text = self.jiter.known_bytes()?;
-                parsed = Quantity::parse(text)
-                    .and_then(|q| q.to_int_rounded(scale))
-                    .map(|(v, _)| (v, false))
+                parsed = parse_int(text, scale)
+                    .map(|v| (v, false))
                     .map_err(|e| e.kind);
                 (token_start, token_end) = (start, self.jiter.current_index());
             }
