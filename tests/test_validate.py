@@ -459,3 +459,13 @@ def test_v1_bare_number_quantities_are_read_like_go() -> None:
         "allocated": 1500,
         "available": 30500,
     }
+
+
+def test_protojson_quantity_holding_a_number_is_wrong_type() -> None:
+    node = v1_node()
+    node["resources"]["memory"]["quantity"] = {"allocatable": {"string": 64}, "allocated": {"string": "1"}}
+    report = akinv.validate(dumps(v1(node)))
+    finding = only(report, "wrong-type")
+    assert finding.path.endswith("resources.memory.quantity.allocatable") and finding.value == "64"
+    sanitized = akinv.sanitize(dumps(v1(node)))
+    assert b'"allocatable": {"string": "1"}' in sanitized.data

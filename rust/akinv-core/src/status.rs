@@ -662,14 +662,27 @@ impl<'a> Walker<'a, '_> {
             (Peek::Object, Spelling::Quantity(_)) => {
                 // protojson: {"string": "16Gi"}; `{}` is an empty (zero) quantity.
                 let mut reading = Reading::ABSENT;
-                self.object(|w, key| {
-                    if key == b"string" && w.jiter.peek()? == Peek::String {
-                        // The path stays at the quantity's own key, as Go's JSON would name it.
+                self.object(|w, key| match (key, w.jiter.peek()?) {
+                    // The path stays at the quantity's own key, as Go's JSON would name it.
+                    (b"string", Peek::String) => {
                         reading = w.number(spelling, check)?;
                         Ok(())
-                    } else {
-                        w.skip()
                     }
+                    // protojson's Quantity.string is a string: anything else there is wrong.
+                    (b"string", _) => {
+                        let start = w.jiter.current_index();
+                        w.wrong_type("a quantity string")?;
+                        let end = w.jiter.current_index();
+                        let trust = Trust::Untrusted(Code::WrongType);
+                        reading = Reading {
+                            value: 0,
+                            trust,
+                            start,
+                            end,
+                        };
+                        Ok(())
+                    }
+                    _ => w.skip(),
                 })?;
                 return Ok(reading);
             }
