@@ -39,7 +39,7 @@ TOOLS: dict[str, str] = {
     "akinv threads=1": "akinv",
     "akinv threads=2": "akinv",
     "akinv sanitize threads=1": "akinv",
-    "akinv scan": "stream",
+    "akinv scan threads=1": "stream",
     **{name: "job" for name in PEERS},
     "json.loads": "parse",
     "orjson.loads": "parse",
@@ -198,7 +198,7 @@ def worker(tool: str, path: Path, repeat: int) -> None:
 
         def run(_: list[bytes]) -> object:
             # Consume lazily, as an indexer would: nothing but the current batch stays alive.
-            return sum(1 for _ in akinv.scan([path]))
+            return sum(1 for _ in akinv.scan([path], threads=1))
 
     else:
         docs = load_docs(path)

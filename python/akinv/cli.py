@@ -134,18 +134,30 @@ def _total_bytes(paths: Sequence[str]) -> int:
 
 
 def _with_progress(results: Iterator[ScanResult], paths: Sequence[str]) -> Iterator[ScanResult]:
-    """A progress bar (documents read) on a terminal for long scans; silent otherwise."""
-    if not sys.stderr.isatty() or _total_bytes(paths) < PROGRESS_BYTES:
+    """A progress bar (documents read) on a terminal for long scans whose results go elsewhere;
+    when the results print to the terminal they are the progress."""
+    if not sys.stderr.isatty() or sys.stdout.isatty() or _total_bytes(paths) < PROGRESS_BYTES:
         yield from results
         return
+    from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     columns = (SpinnerColumn(), TextColumn("{task.completed:,} documents"), TimeElapsedColumn())
-    with Progress(*columns, transient=True) as progress:
+    # On stderr, so it shows while the results go to a file or a pipe; stdout is left alone
+    # (rich would otherwise route every record through its display).
+    console = Console(stderr=True)
+    with Progress(
+        *columns, transient=True, console=console, redirect_stdout=False, redirect_stderr=False
+    ) as progress:
         task = progress.add_task("scan", total=None)
+        pending = 0
         for result in results:
-            progress.advance(task)
             yield result
+            # Advancing costs far more than reading a document: do it in steps.
+            pending += 1
+            if pending == 1024:
+                progress.advance(task, pending)
+                pending = 0
 
 
 def _check(args: argparse.Namespace) -> int:
