@@ -98,3 +98,30 @@ def test_quantity_command() -> None:
     result = run("quantity", "503Gi", "12500m")
     assert result.stdout.decode().splitlines() == ["503Gi\t540092137472", "12500m\t13"]
     assert run("quantity", "1K").returncode == 2
+
+
+def test_progress_bar_on_a_terminal_for_long_scans(tmp_path: Path) -> None:
+    import pty
+
+    big = tmp_path / "big.jsonl"
+    big.write_bytes((GOOD + b"\n") * (5_000_000 // len(GOOD)))
+    out = tmp_path / "out.jsonl"
+    leader, follower = pty.openpty()
+    with out.open("wb") as stdout:
+        env = {**os.environ, "COLUMNS": "100"}
+        command = [sys.executable, "-m", "akinv", "check", "--format", "json", str(big)]
+        process = subprocess.Popen(command, stdout=stdout, stderr=follower, env=env)
+        os.close(follower)
+        terminal = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            terminal += chunk
+        assert process.wait() == 0
+    os.close(leader)
+    assert b"documents" in terminal
+    assert len(out.read_bytes().splitlines()) == 5_000_000 // len(GOOD)
