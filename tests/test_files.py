@@ -6,7 +6,10 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from documents import dumps, legacy, legacy_node, v1, v1_node
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import akinv
 
@@ -68,3 +71,29 @@ def test_sanitize_file_json_lines_keeps_every_line(tmp_path: Path) -> None:
     assert (summary.documents, summary.changed_documents, summary.changes) == (3, 1, 1)
     assert summary.reasons == {"wrapped-negative": 1}
     assert summary.errors[0][1] == 3
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from([GOOD, WRAPPED, V1, b"", b"  ", b"{broken"]), max_size=25),
+    st.sampled_from([b"\n", b"\r\n"]),
+    st.booleans(),
+    st.integers(1, 4000),
+)
+def test_chunked_reading_matches_a_plain_split(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[bytes], newline: bytes, trailing: bool, batch: int
+) -> None:
+    path = tmp_path_factory.mktemp("chunks") / "lines.jsonl"
+    path.write_bytes(newline.join(lines) + (newline if trailing else b""))
+    expected = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+    results = list(akinv.scan([path], batch_bytes=batch))
+    assert [r.line for r in results] == [number for number, _ in expected]
+    for result, (_, line) in zip(results, expected, strict=True):
+        assert (result.error is None) == (line != b"{broken")
+        if result.report is not None:
+            assert result.report.to_dict() == akinv.validate(line).to_dict()
+    out = path.with_suffix(".out.jsonl")
+    akinv.sanitize_file(path, out, batch_bytes=batch)
+    assert out.read_bytes().splitlines() == [
+        akinv.sanitize(line).data if line != b"{broken" else line for _, line in expected
+    ]

@@ -196,3 +196,28 @@ def sanitize_many(
     schema: _Schema | None = None,
     policy: Policy | None = None,
 ) -> list[Sanitized | PayloadError]: ...
+def validate_lines(
+    chunk: bytes,
+    /,
+    *,
+    first_line: int = 1,
+    start: int = 0,
+    end: int | None = None,
+    threads: int | None = None,
+    schema: _Schema | None = None,
+    policy: Policy | None = None,
+) -> list[tuple[int, Report | PayloadError]]:
+    """Validate the documents of whole JSON Lines in the core; blank lines are skipped."""
+
+def sanitize_lines(
+    chunk: bytes,
+    /,
+    *,
+    first_line: int = 1,
+    start: int = 0,
+    end: int | None = None,
+    threads: int | None = None,
+    schema: _Schema | None = None,
+    policy: Policy | None = None,
+) -> list[tuple[int, Sanitized | PayloadError, bytes | None]]:
+    """Sanitize whole JSON Lines in the core; the original text comes back for unreadable lines."""

@@ -21,7 +21,7 @@ from akinv.errors import PayloadError
 if TYPE_CHECKING:
     from akinv._akinv import Policy, Report, Sanitized
 
-__all__ = ["ScanResult", "SanitizeSummary", "iter_documents", "sanitize_file", "scan"]
+__all__ = ["SanitizeSummary", "ScanResult", "Schema", "sanitize_file", "scan"]
 
 # Larger single documents are refused by the core; say so without reading them.
 MAX_DOCUMENT_BYTES = 256 << 20
@@ -48,11 +48,16 @@ class ScanResult:
 
 
 @dataclass(frozen=True)
-class _Document:
+class _Unit:
+    """What one read produced: a whole document (``first_line`` None), or whole JSON Lines
+    ``data[start:end]`` numbered from ``first_line``, or an error reading ``source``."""
+
     source: str
-    line: int | None
     data: bytes
+    first_line: int | None = None
     error: PayloadError | None = None
+    start: int = 0
+    end: int | None = None
 
 
 def _expand(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
@@ -76,28 +81,7 @@ def _open(path: str) -> _Stream:
 
 def _is_single_json_error(error: PayloadError) -> bool:
     """True when a whole text failed as one document because more followed the first value."""
-    return "TrailingCharacters" in error.message or "trailing characters" in error.message
-
-
-def iter_documents(paths: Iterable[str | os.PathLike[str]]) -> Iterator[_Document]:
-    """Every document in the inputs, one at a time, with its source and 1-based line."""
-    for path in _expand(paths):
-        try:
-            if path.endswith(_LINE_SUFFIXES):
-                yield from _lines(path)
-            elif path != "-" and not path.endswith(".gz") and os.path.getsize(path) > MAX_DOCUMENT_BYTES:
-                size = os.path.getsize(path)
-                message = f"document of {size} bytes is larger than the {MAX_DOCUMENT_BYTES}-byte limit"
-                yield _Document(path, None, b"", PayloadError(message))
-            else:
-                with _open(path) as handle:
-                    data = handle.read(MAX_DOCUMENT_BYTES + 1)
-                if path.endswith(_DOCUMENT_SUFFIXES) or not _looks_like_lines(data):
-                    yield _Document(path, None, data)
-                else:
-                    yield from _split_lines(path, data)
-        except OSError as error:
-            yield _Document(path, None, b"", PayloadError(f"cannot read {path}: {error.strerror or error}"))
+    return "trailing characters" in error.message
 
 
 def _looks_like_lines(data: bytes) -> bool:
@@ -109,28 +93,69 @@ def _looks_like_lines(data: bytes) -> bool:
     return False
 
 
-def _split_lines(source: str, data: bytes) -> Iterator[_Document]:
-    for number, line in enumerate(data.splitlines(), start=1):
-        if line.strip():
-            yield _Document(source, number, line)
-
-
-def _lines(path: str) -> Iterator[_Document]:
+def _line_chunks(path: str, batch_bytes: int) -> Iterator[_Unit]:
+    """Whole lines in blocks of about ``batch_bytes``: memory stays bounded by the block size
+    (or the longest line). A block goes to the core with offsets, not sliced (copied); only a
+    line that straddles two blocks is copied."""
     with _open(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                yield _Document(path, number, line.rstrip(b"\r\n"))
+        first_line, carry = 1, b""
+        while block := handle.read(batch_bytes):
+            if carry:
+                # Finish the straddling line first, from what was carried and this block's head.
+                newline = block.find(b"\n")
+                if newline < 0:
+                    carry += block
+                    continue
+                yield _Unit(path, carry + block[: newline + 1], first_line)
+                first_line += 1
+                start = newline + 1
+            else:
+                start = 0
+            end = block.rfind(b"\n", start) + 1
+            if end > start:
+                yield _Unit(path, block, first_line, start=start, end=end)
+                first_line += block.count(b"\n", start, end)
+            carry = block[max(end, start) :]
+        if carry:
+            yield _Unit(path, carry, first_line)
 
 
-def _batches(documents: Iterable[_Document], batch_bytes: int) -> Iterator[list[_Document]]:
-    batch: list[_Document] = []
+def _units(paths: Iterable[str | os.PathLike[str]], batch_bytes: int) -> Iterator[_Unit]:
+    for path in _expand(paths):
+        try:
+            if path.endswith(_LINE_SUFFIXES):
+                yield from _line_chunks(path, batch_bytes)
+            elif path != "-" and not path.endswith(".gz") and os.path.getsize(path) > MAX_DOCUMENT_BYTES:
+                size = os.path.getsize(path)
+                message = f"document of {size} bytes is larger than the {MAX_DOCUMENT_BYTES}-byte limit"
+                yield _Unit(path, b"", error=PayloadError(message))
+            else:
+                with _open(path) as handle:
+                    data = handle.read(MAX_DOCUMENT_BYTES + 1)
+                if path.endswith(_DOCUMENT_SUFFIXES) or not _looks_like_lines(data):
+                    yield _Unit(path, data)
+                else:
+                    yield _Unit(path, data, first_line=1)
+        except OSError as error:
+            yield _Unit(path, b"", error=PayloadError(f"cannot read {path}: {error.strerror or error}"))
+
+
+def _grouped(units: Iterable[_Unit], batch_bytes: int) -> Iterator[list[_Unit]]:
+    """Single documents in batches of about ``batch_bytes`` (one core call each, in parallel);
+    chunks of lines and errors alone. Order is kept."""
+    batch: list[_Unit] = []
     size = 0
-    for document in documents:
-        batch.append(document)
-        size += len(document.data)
-        if size >= batch_bytes:
+    for unit in units:
+        if unit.first_line is None and unit.error is None:
+            batch.append(unit)
+            size += len(unit.data)
+            if size < batch_bytes:
+                continue
+        if batch:
             yield batch
             batch, size = [], 0
+        if unit.first_line is not None or unit.error is not None:
+            yield [unit]
     if batch:
         yield batch
 
@@ -148,17 +173,33 @@ def scan(
     ``-`` reads standard input. Unreadable or malformed documents are results with an error,
     never exceptions, so one bad line does not stop a scan of years of history.
     """
-    for batch in _batches(iter_documents(paths), batch_bytes):
-        readable = [d for d in batch if d.error is None]
-        results = iter(
-            _akinv.validate_many([d.data for d in readable], threads=threads, schema=schema, policy=policy)
-        )
-        for document in batch:
-            outcome = document.error if document.error is not None else next(results)
-            if isinstance(outcome, PayloadError):
-                yield ScanResult(document.source, document.line, None, outcome)
-            else:
-                yield ScanResult(document.source, document.line, outcome, None)
+    for group in _grouped(_units(paths, batch_bytes), batch_bytes):
+        first = group[0]
+        if first.error is not None:
+            yield ScanResult(first.source, None, None, first.error)
+        elif first.first_line is not None:
+            results = _akinv.validate_lines(
+                first.data,
+                first_line=first.first_line,
+                start=first.start,
+                end=first.end,
+                threads=threads,
+                schema=schema,
+                policy=policy,
+            )
+            for line, outcome in results:
+                yield _result(first.source, line, outcome)
+        else:
+            documents = [unit.data for unit in group]
+            outcomes = _akinv.validate_many(documents, threads=threads, schema=schema, policy=policy)
+            for unit, outcome in zip(group, outcomes, strict=True):
+                yield _result(unit.source, None, outcome)
+
+
+def _result(source: str, line: int | None, outcome: Report | PayloadError) -> ScanResult:
+    if isinstance(outcome, PayloadError):
+        return ScanResult(source, line, None, outcome)
+    return ScanResult(source, line, outcome, None)
 
 
 @dataclass
@@ -195,31 +236,44 @@ def sanitize_file(
         out = gzip.open(target, "wb")
     else:
         out = open(target, "wb")
+
+    def record(outcome: Sanitized | PayloadError, original: bytes, source: str, line: int | None) -> None:
+        summary.documents += 1
+        if isinstance(outcome, PayloadError):
+            summary.errors.append((source, line, outcome.message))
+            out.write(original)
+        else:
+            out.write(outcome.data)
+            if outcome.changes:
+                summary.changed_documents += 1
+                summary.changes += len(outcome.changes)
+                summary.reasons.update(c.reason for c in outcome.changes)
+        if line is not None:
+            out.write(b"\n")
+
     try:
-        documents = iter_documents([src])
-        for batch in _batches(documents, batch_bytes):
-            readable = [d for d in batch if d.error is None]
-            results = iter(
-                _akinv.sanitize_many(
-                    [d.data for d in readable], threads=threads, schema=schema, policy=policy
+        for unit in _units([src], batch_bytes):
+            if unit.error is not None:
+                record(unit.error, unit.data, unit.source, None)
+            elif unit.first_line is not None:
+                results = _akinv.sanitize_lines(
+                    unit.data,
+                    first_line=unit.first_line,
+                    start=unit.start,
+                    end=unit.end,
+                    threads=threads,
+                    schema=schema,
+                    policy=policy,
                 )
-            )
-            for document in batch:
-                outcome: Sanitized | PayloadError = document.error or next(results)
-                summary.documents += 1
-                if isinstance(outcome, PayloadError):
-                    summary.errors.append((document.source, document.line, outcome.message))
-                    data = document.data
-                else:
-                    data = outcome.data
-                    changes = outcome.changes
-                    if changes:
-                        summary.changed_documents += 1
-                        summary.changes += len(changes)
-                        summary.reasons.update(c.reason for c in changes)
-                out.write(data)
-                if document.line is not None:
-                    out.write(b"\n")
+                for line, sanitized, original in results:
+                    record(sanitized, original or b"", unit.source, line)
+            else:
+                whole: Sanitized | PayloadError
+                try:
+                    whole = _akinv.sanitize(unit.data, schema=schema, policy=policy)
+                except PayloadError as error:
+                    whole = error
+                record(whole, unit.data, unit.source, None)
     finally:
         if out is not sys.stdout.buffer:
             out.close()

@@ -113,3 +113,14 @@ pub fn sanitize_many<D: AsRef<[u8]> + Sync>(
 ) -> Vec<Result<Sanitized, DocumentError>> {
     parallel(documents, threads, |d| sanitize(d.as_ref(), schema, policy))
 }
+
+/// The non-blank lines of a JSON Lines buffer, each with its 0-based line number; a trailing
+/// `\r` is dropped. Lines are borrowed from the buffer.
+pub fn json_lines(buffer: &[u8]) -> Vec<(usize, &[u8])> {
+    buffer
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(number, line)| (number, line.strip_suffix(b"\r").unwrap_or(line)))
+        .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
+        .collect()
+}

@@ -124,3 +124,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn json_lines_skips_blanks_and_keeps_numbers() {
+    let lines = akinv_core::json_lines(b"{\"a\":1}\n\n  \r\n{\"b\":2}\r\n{\"c\":3}");
+    let expected: Vec<(usize, &[u8])> =
+        vec![(0, b"{\"a\":1}"), (3, b"{\"b\":2}"), (4, b"{\"c\":3}")];
+    assert_eq!(lines, expected);
+    assert!(akinv_core::json_lines(b"").is_empty());
+    assert_eq!(akinv_core::json_lines(b"x\n").len(), 1);
+}

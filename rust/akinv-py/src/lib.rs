@@ -487,7 +487,7 @@ fn gpu_dict<'py>(py: Python<'py>, group: &core::GpuGroup) -> PyResult<Bound<'py,
 /// What akinv found in one document.
 #[pyclass(module = "akinv", frozen, name = "Report")]
 struct Report {
-    inner: Arc<core::Report>,
+    inner: core::Report,
 }
 
 #[pymethods]
@@ -673,12 +673,7 @@ impl Sanitized {
 fn to_sanitized(py: Python<'_>, s: core::Sanitized) -> PyResult<Sanitized> {
     Ok(Sanitized {
         data: PyBytes::new(py, &s.data).unbind(),
-        report: Py::new(
-            py,
-            Report {
-                inner: Arc::new(s.report),
-            },
-        )?,
+        report: Py::new(py, Report { inner: s.report })?,
         changes: s.changes,
     })
 }
@@ -689,6 +684,21 @@ fn threads_arg(threads: Option<usize>) -> PyResult<Option<usize>> {
         other => Ok(other),
     }
 }
+
+/// `start..end` of `chunk`, checked.
+fn line_span(chunk: &[u8], start: usize, end: Option<usize>) -> PyResult<std::ops::Range<usize>> {
+    let end = end.unwrap_or(chunk.len());
+    if start > end || end > chunk.len() {
+        return Err(PyValueError::new_err(format!(
+            "start {start} and end {end} do not fit a chunk of {} bytes",
+            chunk.len()
+        )));
+    }
+    Ok(start..end)
+}
+
+/// A sanitized line: its number, the result, and the original text when it could not be read.
+type SanitizedLine<'py> = (usize, Py<PyAny>, Option<Bound<'py, PyBytes>>);
 
 type BatchJob<T> = fn(
     &[Input],
@@ -830,9 +840,7 @@ mod _akinv {
         let report = py
             .detach(|| core::validate(input.as_ref(), schema, &policy))
             .map_err(|e| payload_error(&e))?;
-        Ok(Report {
-            inner: Arc::new(report),
-        })
+        Ok(Report { inner: report })
     }
 
     /// Sanitizes one document (bytes or str).
@@ -852,6 +860,89 @@ mod _akinv {
         to_sanitized(py, sanitized)
     }
 
+    /// Validates the documents of whole JSON Lines, `chunk[start:end]`, in parallel with the GIL
+    /// released: `[(line, Report | PayloadError)]`, numbered from `first_line`, blank lines
+    /// skipped. The offsets let a reader pass a block it read without slicing (copying) it.
+    #[pyfunction]
+    #[allow(clippy::too_many_arguments)] // Python keyword arguments, not a Rust API
+    #[pyo3(signature = (chunk, /, *, first_line = 1, start = 0, end = None, threads = None, schema = None, policy = None))]
+    fn validate_lines(
+        py: Python<'_>,
+        chunk: PyBackedBytes,
+        first_line: usize,
+        start: usize,
+        end: Option<usize>,
+        threads: Option<usize>,
+        schema: Option<&str>,
+        policy: Option<&Policy>,
+    ) -> PyResult<Vec<(usize, Py<PyAny>)>> {
+        let (threads, schema, policy) = (
+            threads_arg(threads)?,
+            schema_arg(schema)?,
+            policy_arg(policy),
+        );
+        let span = line_span(&chunk, start, end)?;
+        let (numbers, results) = py.detach(|| {
+            let lines = core::json_lines(&chunk[span]);
+            let texts: Vec<&[u8]> = lines.iter().map(|(_, text)| *text).collect();
+            let numbers: Vec<usize> = lines
+                .iter()
+                .map(|(n, _)| first_line.saturating_add(*n))
+                .collect();
+            (
+                numbers,
+                core::validate_many(&texts, threads, schema, &policy),
+            )
+        });
+        numbers
+            .into_iter()
+            .zip(results)
+            .map(|(number, result)| {
+                let item = batch_item(py, result, |report| {
+                    Ok(Py::new(py, Report { inner: report })?.into_any())
+                })?;
+                Ok((number, item))
+            })
+            .collect()
+    }
+
+    /// Sanitizes the documents of a JSON Lines chunk like `validate_lines`:
+    /// `[(line, Sanitized | PayloadError, the original line if it was unreadable)]`.
+    #[pyfunction]
+    #[allow(clippy::too_many_arguments)] // Python keyword arguments, not a Rust API
+    #[pyo3(signature = (chunk, /, *, first_line = 1, start = 0, end = None, threads = None, schema = None, policy = None))]
+    fn sanitize_lines<'py>(
+        py: Python<'py>,
+        chunk: PyBackedBytes,
+        first_line: usize,
+        start: usize,
+        end: Option<usize>,
+        threads: Option<usize>,
+        schema: Option<&str>,
+        policy: Option<&Policy>,
+    ) -> PyResult<Vec<SanitizedLine<'py>>> {
+        let (threads, schema, policy) = (
+            threads_arg(threads)?,
+            schema_arg(schema)?,
+            policy_arg(policy),
+        );
+        let span = line_span(&chunk, start, end)?;
+        let lines = core::json_lines(&chunk[span]);
+        let texts: Vec<&[u8]> = lines.iter().map(|(_, text)| *text).collect();
+        let results = py.detach(|| core::sanitize_many(&texts, threads, schema, &policy));
+        lines
+            .iter()
+            .zip(results)
+            .map(|((number, text), result)| {
+                let original = result.is_err().then(|| PyBytes::new(py, text));
+                let item = batch_item(py, result, |s| {
+                    Ok(Py::new(py, to_sanitized(py, s)?)?.into_any())
+                })?;
+                Ok((first_line.saturating_add(*number), item, original))
+            })
+            .collect()
+    }
+
     /// Validates many documents in parallel with the GIL released; errors become list items.
     #[pyfunction]
     #[pyo3(signature = (payloads, /, *, threads = None, schema = None, policy = None))]
@@ -869,15 +960,7 @@ mod _akinv {
             schema,
             policy,
             core::validate_many,
-            |report| {
-                Ok(Py::new(
-                    py,
-                    Report {
-                        inner: Arc::new(report),
-                    },
-                )?
-                .into_any())
-            },
+            |report| Ok(Py::new(py, Report { inner: report })?.into_any()),
         )
     }
 
