@@ -455,20 +455,30 @@ pub fn parse_int_rounded(text: &[u8], scale: Scale) -> Result<(i128, bool), Quan
     }
 }
 
-/// The shape of nearly every real quantity, in one pass: up to 18 digits and an optional
-/// common suffix (`64`, `12500m`, `503Gi`, `1900G`). `None` sends anything else, and any
-/// overflow, to the general parser.
+/// The shape of nearly every real quantity, in one pass: a sign, up to 18 digits with an
+/// optional fraction, and an optional common suffix or small exponent (`64`, `12500m`, `503Gi`,
+/// `1.5Gi`, `2.478e12`). `None` sends anything else, and any overflow, to the general parser.
 fn parse_simple(text: &[u8], scale: Scale) -> Option<(i128, bool)> {
-    let (digits, suffix) = split_digits(text);
-    if digits.is_empty() || digits.len() > 18 {
+    let (negative, unsigned) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, text),
+    };
+    let (int_digits, rest) = split_digits(unsigned);
+    let (frac_digits, suffix) = match rest {
+        [b'.', after @ ..] => split_digits(after),
+        _ => (&rest[..0], rest),
+    };
+    let digit_count = int_digits.len().checked_add(frac_digits.len())?;
+    if digit_count == 0 || digit_count > 18 {
         return None;
     }
     let mut mantissa: u64 = 0;
-    for &d in digits {
+    for &d in int_digits.iter().chain(frac_digits) {
         // 18 digits stay below 10^18 < 2^63.
         mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(digit(d)))?;
     }
-    let (exp10, exp2): (i64, u32) = match suffix {
+    let (suffix10, exp2): (i64, u32) = match suffix {
         b"" => (0, 0),
         b"m" => (-3, 0),
         b"k" => (3, 0),
@@ -479,17 +489,33 @@ fn parse_simple(text: &[u8], scale: Scale) -> Option<(i128, bool)> {
         b"Mi" => (0, 20),
         b"Gi" => (0, 30),
         b"Ti" => (0, 40),
+        // A short exponent; the general parser has the rules for everything else.
+        [b'e' | b'E', exponent @ ..] if (1..=3).contains(&exponent.len()) => {
+            (parse_exponent(exponent).ok()?, 0)
+        }
         _ => return None,
     };
+    let frac_len = i64::try_from(frac_digits.len()).ok()?;
+    let shift = suffix10
+        .checked_sub(frac_len)?
+        .checked_add(scale.exponent())?;
     let scaled = u128::from(mantissa).checked_shl(exp2)?;
-    let shift = exp10.checked_add(scale.exponent())?;
     let power = *POWERS_OF_TEN.get(usize::try_from(shift.unsigned_abs()).ok()?)?;
-    let (value, rounded) = if shift >= 0 {
+    let (magnitude, rounded) = if shift >= 0 {
         (scaled.checked_mul(power)?, false)
     } else {
         (scaled.div_ceil(power), scaled.checked_rem(power)? != 0)
     };
-    Some((i128::try_from(value).ok()?, rounded))
+    let magnitude = i128::try_from(magnitude).ok()?;
+    // Rounded up away from zero: the magnitude was rounded up, then the sign applies.
+    Some((
+        if negative {
+            magnitude.checked_neg()?
+        } else {
+            magnitude
+        },
+        rounded,
+    ))
 }
 
 /// An integer clamped into a narrower range, remembering that it was.
@@ -546,17 +572,25 @@ mod tests {
         /// The one-pass fast path agrees with the general parser wherever it answers.
         #[test]
         fn fast_path_agrees_with_general_parser(
-            digits in "[0-9]{1,20}",
-            suffix in prop::sample::select(vec!["", "m", "k", "M", "G", "T", "Ki", "Mi", "Gi", "Ti", "P", "u"]),
+            sign in prop::sample::select(vec!["", "+", "-"]),
+            int in "[0-9]{0,20}",
+            frac in proptest::option::of("[0-9]{0,12}"),
+            suffix in prop::sample::select(vec![
+                "", "m", "k", "M", "G", "T", "Ki", "Mi", "Gi", "Ti", "P", "u", "e3", "E-7", "e+12", "e999", "e1234", "e",
+            ]),
             milli in any::<bool>(),
         ) {
-            let text = format!("{digits}{suffix}");
+            let number = match &frac {
+                Some(f) => format!("{int}.{f}"),
+                None => int.clone(),
+            };
+            let text = format!("{sign}{number}{suffix}");
             let scale = if milli { Scale::Milli } else { Scale::Unit };
             let general = Quantity::parse(text.as_bytes()).and_then(|q| q.to_int_rounded(scale));
             if let Some(fast) = parse_simple(text.as_bytes(), scale) {
                 prop_assert_eq!(Ok(fast), general, "{}", text);
             }
-            prop_assert_eq!(parse_int_rounded(text.as_bytes(), scale), general);
+            prop_assert_eq!(parse_int_rounded(text.as_bytes(), scale), general, "{}", text);
         }
     }
 }
