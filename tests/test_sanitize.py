@@ -180,3 +180,26 @@ def test_sanitize_many_matches_sanitize() -> None:
     for doc, result in zip(docs, many, strict=True):
         if isinstance(result, akinv.Sanitized):
             assert result.data == akinv.sanitize(doc).data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # Legacy: the wrapped value comes first, a sane one last (Go's decoder keeps the last).
+        dumps(legacy(legacy_node(gpu=7))).replace(b'"gpu": 7', b'"gpu": 18446744073709551615, "gpu": 7'),
+        # v1: a wrapped allocatable given twice.
+        dumps(v1(v1_node(memory=("503Gi", "64Gi")))).replace(
+            b'"allocatable": "503Gi"', b'"allocatable": "18446744073709551615", "allocatable": "503Gi"'
+        ),
+        # Inventory: a whole total object given twice.
+        dumps(inventory(legacy_node("a"))).replace(
+            b'"total_allocatable": {',
+            b'"total_allocatable": {"cpu": 18446744073709551615}, "total_allocatable": {',
+        ),
+    ],
+)
+def test_duplicate_keys_leave_no_unsafe_integer(data: bytes) -> None:
+    assert b"18446744073709551615" in data
+    result = akinv.sanitize(data)
+    assert b"18446744073709551615" not in result.data
+    assert akinv.sanitize(result.data).changes == []

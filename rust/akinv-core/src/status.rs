@@ -607,6 +607,15 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
+    /// A key given twice: like Go's decoder, the last value counts; an untrusted earlier one
+    /// is still zeroed when sanitizing, since other readers may take the first.
+    fn keep_last(&mut self, slot: &mut Reading, reading: Reading, zero: &str, key: &'static str) {
+        let previous = std::mem::replace(slot, reading);
+        if let Some(code) = previous.untrusted_code() {
+            self.edit(&previous, zero, &[Seg::Key(key)], code);
+        }
+    }
+
     /// The original value of a token: an exact integer when it is one, else its text.
     fn original(&self, reading: &Reading) -> FindingValue {
         let raw = &self.data[reading.start..reading.end];
@@ -991,8 +1000,8 @@ impl<'a> Walker<'a, '_> {
             Some(res) => {
                 let mut check = Self::legacy_check(res, w.policy, capped);
                 check.unbounded_ok = unbounded_ok;
-                readings[res as usize] =
-                    w.at(res.legacy_key(), |w| w.number(Spelling::Integer, check))?;
+                let reading = w.at(res.legacy_key(), |w| w.number(Spelling::Integer, check))?;
+                w.keep_last(&mut readings[res as usize], reading, "0", res.legacy_key());
                 Ok(())
             }
             None => w.skip(),
@@ -1140,7 +1149,9 @@ impl<'a> Walker<'a, '_> {
                 Some(res) => {
                     let check = Self::legacy_check(res, w.policy, true);
                     let reading = w.at(res.legacy_key(), |w| w.number(Spelling::Integer, check))?;
-                    node.legacy_flat.get_or_insert([Reading::ABSENT; 4])[res as usize] = reading;
+                    let slot =
+                        &mut node.legacy_flat.get_or_insert([Reading::ABSENT; 4])[res as usize];
+                    w.keep_last(slot, reading, "0", res.legacy_key());
                     Ok(())
                 }
                 None => w.skip(),
@@ -1371,8 +1382,8 @@ impl<'a> Walker<'a, '_> {
         self.expect_object(|w, key| match Res::from_legacy_key(key) {
             Some(res) => {
                 let check = Self::legacy_check(res, w.policy, false);
-                readings[res as usize] =
-                    w.at(res.legacy_key(), |w| w.number(Spelling::Integer, check))?;
+                let reading = w.at(res.legacy_key(), |w| w.number(Spelling::Integer, check))?;
+                w.keep_last(&mut readings[res as usize], reading, "0", res.legacy_key());
                 Ok(())
             }
             None if key == b"storage" => w.at("storage", |w| {
@@ -1396,7 +1407,14 @@ impl<'a> Walker<'a, '_> {
         } else {
             &mut self.reported_totals.available
         };
-        *slot = Some(readings);
+        // The object given twice: the last counts, an untrusted earlier value is zeroed.
+        if let Some(previous) = slot.replace(readings) {
+            for reading in previous {
+                if let Some(code) = reading.untrusted_code() {
+                    self.edit(&reading, "0", &[], code);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -1500,15 +1518,18 @@ impl<'a> Walker<'a, '_> {
                         unbounded_ok: true,
                         ..check
                     };
-                    pair.allocatable = w.at("allocatable", |w| w.number(spelling, check))?;
+                    let reading = w.at("allocatable", |w| w.number(spelling, check))?;
+                    w.keep_last(&mut pair.allocatable, reading, "\"0\"", "allocatable");
                     Ok(())
                 }
                 b"allocated" => {
-                    pair.allocated = w.at("allocated", |w| w.number(spelling, check))?;
+                    let reading = w.at("allocated", |w| w.number(spelling, check))?;
+                    w.keep_last(&mut pair.allocated, reading, "\"0\"", "allocated");
                     Ok(())
                 }
                 b"capacity" => {
-                    pair.capacity = w.at("capacity", |w| w.number(spelling, check))?;
+                    let reading = w.at("capacity", |w| w.number(spelling, check))?;
+                    w.keep_last(&mut pair.capacity, reading, "\"0\"", "capacity");
                     Ok(())
                 }
                 // Some writers wrap the pair once more: {"quantity": {...}}.
