@@ -38,6 +38,38 @@ fn sample_documents() -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Visits every key and every scalar as a walker must, doing nothing with them: the ceiling of
+/// any jiter-based reader of these documents.
+fn touch_all(jiter: &mut jiter::Jiter<'_>) -> jiter::JiterResult<usize> {
+    let peek = jiter.peek()?;
+    Ok(match peek {
+        jiter::Peek::Object => {
+            let mut n = 0;
+            let mut key = jiter.known_object()?.map(str::len);
+            while let Some(len) = key {
+                n += len + touch_all(jiter)?;
+                key = jiter.next_key_bytes()?.map(<[u8]>::len);
+            }
+            n
+        }
+        jiter::Peek::Array => {
+            let mut n = 0;
+            let mut item = jiter.known_array()?;
+            while item.is_some() {
+                n += touch_all(jiter)?;
+                item = jiter.array_step()?;
+            }
+            n
+        }
+        jiter::Peek::String => jiter.known_bytes()?.len(),
+        p if p.is_num() => jiter.known_number_bytes(p)?.len(),
+        p => {
+            jiter.known_skip(p)?;
+            0
+        }
+    })
+}
+
 fn quantities(c: &mut Criterion) {
     let mut group = c.benchmark_group("quantity");
     group.throughput(Throughput::Elements(QUANTITIES.len() as u64));
@@ -70,6 +102,14 @@ fn documents(c: &mut Criterion) {
             for doc in &docs {
                 let mut jiter = jiter::Jiter::new(black_box(doc));
                 black_box(jiter.next_skip().ok());
+            }
+        })
+    });
+    group.bench_function("jiter_touch_all", |b| {
+        b.iter(|| {
+            for doc in &docs {
+                let mut jiter = jiter::Jiter::new(black_box(doc));
+                black_box(touch_all(&mut jiter).ok());
             }
         })
     });

@@ -449,10 +449,40 @@ pub fn parse_int(text: &[u8], scale: Scale) -> Result<i128, QuantityError> {
 
 /// Like [`parse_int`], also saying whether rounding changed the value.
 pub fn parse_int_rounded(text: &[u8], scale: Scale) -> Result<(i128, bool), QuantityError> {
+    if let Some(value) = parse_digits(text) {
+        let value = i128::from(value);
+        // value < 10^18, so thousandths stay far below i128::MAX.
+        return Ok((
+            if scale == Scale::Milli {
+                value.saturating_mul(1000)
+            } else {
+                value
+            },
+            false,
+        ));
+    }
     match parse_simple(text, scale) {
         Some(result) => Ok(result),
         None => Quantity::parse(text)?.to_int_rounded(scale),
     }
+}
+
+/// Plain digits, at most 18 of them (every legacy count and most byte sizes).
+fn parse_digits(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 18 {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &byte in text {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        // 18 digits stay below 10^18 < 2^63: never saturates.
+        value = value
+            .saturating_mul(10)
+            .saturating_add(u64::from(digit(byte)));
+    }
+    Some(value)
 }
 
 /// The shape of nearly every real quantity, in one pass: a sign, up to 18 digits with an
