@@ -76,12 +76,12 @@ pub struct Edit {
 
 type Result<T> = std::result::Result<T, JiterError>;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 enum Seg {
     Key(&'static str),
     Index(usize),
-    /// A map key that is data (a storage class name).
-    Name(String),
+    /// A map key that is data (a storage class name): its byte range in the input.
+    Name(usize, usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,9 +161,14 @@ impl Res {
     }
 
     fn from_legacy_key(key: &[u8]) -> Option<Res> {
-        Res::ALL
-            .into_iter()
-            .find(|r| r.legacy_key().as_bytes() == key)
+        // A match on the bytes compiles to a switch on length: this runs for every legacy key.
+        match key {
+            b"cpu" => Some(Res::Cpu),
+            b"memory" => Some(Res::Memory),
+            b"gpu" => Some(Res::Gpu),
+            b"storage_ephemeral" => Some(Res::Ephemeral),
+            _ => None,
+        }
     }
 
     fn cap(self, policy: &Policy) -> i128 {
@@ -530,9 +535,9 @@ impl<'a> Walker<'a, '_> {
                     out.push_str(&index.to_string());
                     out.push(']');
                 }
-                Seg::Name(name) => {
+                Seg::Name(start, end) => {
                     out.push('.');
-                    out.push_str(name);
+                    out.push_str(&String::from_utf8_lossy(&self.data[*start..*end]));
                 }
             }
         }
@@ -541,13 +546,13 @@ impl<'a> Walker<'a, '_> {
 
     /// The last key of the path, for messages ("gpu allocatable").
     fn field_name(&self) -> String {
-        let keys: Vec<&str> = self
+        let keys: Vec<std::borrow::Cow<'_, str>> = self
             .path
             .iter()
             .rev()
             .filter_map(|s| match s {
-                Seg::Key(k) if *k != "quantity" => Some(*k),
-                Seg::Name(name) => Some(name.as_str()),
+                Seg::Key(k) if *k != "quantity" => Some(std::borrow::Cow::Borrowed(*k)),
+                Seg::Name(start, end) => Some(String::from_utf8_lossy(&self.data[*start..*end])),
                 _ => None,
             })
             .take(2)
@@ -1071,22 +1076,23 @@ impl<'a> Walker<'a, '_> {
         let mut key = self
             .jiter
             .next_object_bytes()?
-            .map(|k| String::from_utf8_lossy(k).into_owned());
-        while let Some(class) = key {
+            .map(|k| Self::span_of(self.data, k));
+        while let Some((start, end)) = key {
             let check = Check {
                 resource: "storage",
                 cap: None,
                 unbounded_ok: false,
                 unit: "bytes",
             };
-            self.path.push(Seg::Name(class.clone()));
+            self.path.push(Seg::Name(start, end));
             let reading = self.lone(spelling, check);
             self.path.pop();
+            let class = String::from_utf8_lossy(&self.data[start..end]);
             record(self, &class, &reading?);
             key = self
                 .jiter
                 .next_key_bytes()?
-                .map(|k| String::from_utf8_lossy(k).into_owned());
+                .map(|k| Self::span_of(self.data, k));
         }
         Ok(())
     }
