@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Literal
+from typing import IO, TYPE_CHECKING, Literal, NamedTuple
 
 from akinv import _akinv
 from akinv.errors import PayloadError
@@ -33,9 +33,10 @@ Schema = Literal["legacy", "v1", "inventory"]
 _Stream = IO[bytes] | gzip.GzipFile
 
 
-@dataclass(frozen=True)
-class ScanResult:
-    """One document's outcome: where it came from and its report or error."""
+class ScanResult(NamedTuple):
+    """One document's outcome: where it came from and its report or error.
+
+    A named tuple: a scan builds one per document, and these are cheap to make."""
 
     source: str
     line: int | None
