@@ -85,6 +85,9 @@ fn parallel<T: Sync, R: Send>(
 ) -> Vec<R> {
     match threads {
         Some(1) => items.iter().map(job).collect(),
+        // The global pool already has that many threads: building another per call costs
+        // more than a small batch (criterion: 581 -> 726 MiB/s on the samples).
+        Some(n) if n == rayon::current_num_threads() => items.par_iter().map(job).collect(),
         Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
             Ok(pool) => pool.install(|| items.par_iter().map(&job).collect()),
             // No threads to be had: the answer is the same sequentially.
