@@ -3,7 +3,11 @@
 use akinv_core::{parse_int, sanitize, validate, validate_many, Policy, Scale};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
+
+#[path = "../examples/support/touch.rs"]
+mod support;
 use std::path::PathBuf;
+use support::touch_all;
 
 const QUANTITIES: [&str; 8] = [
     "64",
@@ -36,38 +40,6 @@ fn sample_documents() -> Vec<Vec<u8>> {
                 .into_bytes()
         })
         .collect()
-}
-
-/// Visits every key and every scalar as a walker must, doing nothing with them: the ceiling of
-/// any jiter-based reader of these documents.
-fn touch_all(jiter: &mut jiter::Jiter<'_>) -> jiter::JiterResult<usize> {
-    let peek = jiter.peek()?;
-    Ok(match peek {
-        jiter::Peek::Object => {
-            let mut n = 0;
-            let mut key = jiter.known_object()?.map(str::len);
-            while let Some(len) = key {
-                n += len + touch_all(jiter)?;
-                key = jiter.next_key_bytes()?.map(<[u8]>::len);
-            }
-            n
-        }
-        jiter::Peek::Array => {
-            let mut n = 0;
-            let mut item = jiter.known_array()?;
-            while item.is_some() {
-                n += touch_all(jiter)?;
-                item = jiter.array_step()?;
-            }
-            n
-        }
-        jiter::Peek::String => jiter.known_bytes()?.len(),
-        p if p.is_num() => jiter.known_number_bytes(p)?.len(),
-        p => {
-            jiter.known_skip(p)?;
-            0
-        }
-    })
 }
 
 fn quantities(c: &mut Criterion) {

@@ -1,0 +1,61 @@
+//! Validates every line of a JSON Lines corpus on one thread and prints the throughput: the
+//! core alone, for profiling (`valgrind --tool=callgrind`) and for comparing with
+//! `benches/compare.py`, which adds the Python boundary.
+//!
+//! cargo run --release -p akinv-core --example validate_corpus -- benches/out/corpus-20MB.jsonl [repeat]
+//!
+//! `MODE=skip` only checks the JSON with jiter, `MODE=touch` also visits every key and scalar
+//! as the walker must: the two ceilings of any jiter-based reader of the same bytes.
+use akinv_core::{json_lines, validate, Policy};
+use std::hint::black_box;
+
+#[path = "support/touch.rs"]
+mod support;
+use std::time::Instant;
+use support::touch_all;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .expect("usage: validate_corpus FILE.jsonl [REPEAT]");
+    let repeat: usize = args
+        .next()
+        .map_or(3, |r| r.parse().expect("REPEAT is a number"));
+    let mode = std::env::var("MODE").unwrap_or_default();
+    let buffer = std::fs::read(&path).expect("readable corpus");
+    let lines = json_lines(&buffer);
+    let bytes: usize = lines.iter().map(|(_, line)| line.len()).sum();
+    let policy = Policy::default();
+    let mut best = f64::INFINITY;
+    let mut findings = 0;
+    for _ in 0..repeat {
+        let started = Instant::now();
+        findings = 0;
+        for (_, line) in &lines {
+            match mode.as_str() {
+                "skip" => {
+                    let mut jiter = jiter::Jiter::new(black_box(line));
+                    black_box(jiter.next_skip().ok());
+                }
+                "touch" => {
+                    let mut jiter = jiter::Jiter::new(black_box(line));
+                    black_box(touch_all(&mut jiter).ok());
+                }
+                _ => {
+                    if let Ok(report) = validate(black_box(line), None, &policy) {
+                        findings += report.findings.len();
+                    }
+                }
+            }
+        }
+        best = best.min(started.elapsed().as_secs_f64());
+    }
+    println!(
+        "{} documents, {:.1} MB, {findings} findings: best of {repeat} {:.3} s, {:.1} MB/s",
+        lines.len(),
+        bytes as f64 / 1e6,
+        best,
+        bytes as f64 / 1e6 / best
+    );
+}
