@@ -160,6 +160,29 @@ def test_batch_matches_single(texts: list[str], milli: bool) -> None:
         assert akinv.parse_quantities(texts, milli=milli) == singles
 
 
+REALISTIC = ["64", "12500m", "503Gi", "1900G", "2e3", "-1", "18446744073709551615", "1.5Gi", "0"]
+
+
+@pytest.mark.parametrize("bad_at", [0, 1023, 1024, 4095, 4096, 9_999])
+def test_large_batch_reports_the_first_bad_text_across_chunks(bad_at: int) -> None:
+    # Batches this large are parsed a chunk at a time on a second thread; the error must still
+    # name the first bad text, not a later one from a chunk parsed ahead.
+    texts = (REALISTIC * 1200)[:10_000]
+    texts[bad_at] = "12K"
+    if bad_at < len(texts) - 1:
+        texts[-1] = "Gi"  # a later bad text, in a chunk that may be parsed ahead
+    with pytest.raises(akinv.QuantityError, match=rf'texts\[{bad_at}\]: invalid quantity "12K"'):
+        akinv.parse_quantities(texts)
+
+
+@pytest.mark.parametrize("count", [4096, 4097, 50_000])
+def test_large_batch_matches_single(count: int) -> None:
+    texts = (REALISTIC * (count // len(REALISTIC) + 1))[:count]
+    singles = [akinv.parse_quantity(t, milli=True) for t in texts]
+    assert akinv.parse_quantities(texts, milli=True) == singles
+    assert akinv.parse_quantities(iter(texts), milli=True) == singles  # not a list: copied first
+
+
 def test_batch_is_thread_safe_and_releases_the_gil() -> None:
     texts = ["64", "12500m", "503Gi", "1900G", "2e3"] * 20_000
     expected = akinv.parse_quantities(texts, milli=True)
@@ -181,3 +204,5 @@ def test_batch_accepts_any_sequence_and_rejects_non_strings() -> None:
     assert akinv.parse_quantities([]) == []
     with pytest.raises(TypeError):
         akinv.parse_quantities([1])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="not a single str"):
+        akinv.parse_quantities("64")

@@ -707,6 +707,155 @@ type BatchJob<T> = fn(
     &core::Policy,
 ) -> Vec<Result<T, core::DocumentError>>;
 
+/// Quantity texts parsed per step in `parse_quantities`: small enough that the copied texts
+/// and their values stay in cache (one buffer for a million texts cost page faults).
+const QUANTITY_CHUNK: usize = 1024;
+/// Chunks between the thread that reads Python strings and the parser thread.
+const CHUNKS_IN_FLIGHT: usize = 3;
+
+/// Texts copied out of Python strings, and what parsing them gave.
+#[derive(Default)]
+struct TextChunk {
+    /// Index of the first text in the whole batch, for error messages.
+    first: usize,
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    values: Vec<i128>,
+    failed: Option<(usize, core::QuantityError)>,
+}
+
+impl TextChunk {
+    /// Copies up to `QUANTITY_CHUNK` texts; false when there were none left.
+    fn fill<'py>(
+        &mut self,
+        items: &mut impl Iterator<Item = Bound<'py, PyAny>>,
+        first: usize,
+    ) -> PyResult<bool> {
+        self.first = first;
+        self.bytes.clear();
+        self.ends.clear();
+        for item in items.take(QUANTITY_CHUNK) {
+            let text = item.cast::<PyString>().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "quantities must be str, not {}",
+                    item.get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                ))
+            })?;
+            self.bytes.extend_from_slice(text.to_str()?.as_bytes());
+            self.ends.push(self.bytes.len());
+        }
+        Ok(!self.ends.is_empty())
+    }
+
+    fn text(&self, index: usize) -> &[u8] {
+        let start = index.checked_sub(1).map_or(0, |i| self.ends[i]);
+        &self.bytes[start..self.ends[index]]
+    }
+
+    /// Runs without the GIL: touches only its own buffers.
+    fn parse(&mut self, scale: core::Scale) {
+        self.values.clear();
+        self.failed = None;
+        let mut start = 0;
+        for (index, &end) in self.ends.iter().enumerate() {
+            match core::parse_int(&self.bytes[start..end], scale) {
+                Ok(value) => self.values.push(value),
+                Err(error) => {
+                    self.failed = Some((index, error));
+                    return;
+                }
+            }
+            start = end;
+        }
+    }
+
+    /// The parsed values as Python ints, or the first bad text as a QuantityError.
+    fn drain<'py>(&self, py: Python<'py>, into: &mut Vec<Bound<'py, PyAny>>) -> PyResult<()> {
+        if let Some((index, error)) = self.failed {
+            let position = self.first.saturating_add(index);
+            return Err(quantity_error(self.text(index), error, Some(position)));
+        }
+        // Nearly every value fits an i64, which converts to a Python int far faster.
+        into.extend(self.values.iter().map(|&value| {
+            let Ok(int) = match i64::try_from(value) {
+                Ok(small) => small.into_pyobject(py),
+                Err(_) => value.into_pyobject(py),
+            };
+            int.into_any()
+        }));
+        Ok(())
+    }
+}
+
+/// Parses every text of `list`. Reading Python strings and making Python ints need the GIL,
+/// parsing does not: for large lists a second thread parses one chunk while this one copies
+/// the next and converts the last, so the parse costs no wall time.
+fn parse_quantity_list<'py>(
+    py: Python<'py>,
+    list: &Bound<'py, PyList>,
+    scale: core::Scale,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let mut values = Vec::with_capacity(list.len());
+    let mut items = list.iter();
+    let mut taken = 0;
+    if list.len() <= QUANTITY_CHUNK * 4 {
+        // Too few to pay for a thread.
+        let mut chunk = TextChunk::default();
+        while chunk.fill(&mut items, taken)? {
+            taken += chunk.ends.len();
+            py.detach(|| chunk.parse(scale));
+            chunk.drain(py, &mut values)?;
+        }
+        return Ok(values);
+    }
+    std::thread::scope(|scope| {
+        let (to_parser, parser_input) =
+            std::sync::mpsc::sync_channel::<TextChunk>(CHUNKS_IN_FLIGHT);
+        let (parser_output, from_parser) = std::sync::mpsc::sync_channel(CHUNKS_IN_FLIGHT);
+        // A Receiver is not Sync; waiting on it with the GIL released needs a shareable one.
+        let from_parser = std::sync::Mutex::new(from_parser);
+        scope.spawn(move || {
+            for mut chunk in parser_input {
+                chunk.parse(scale);
+                // The reader returned early (an error): stop.
+                if parser_output.send(chunk).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut spare: Vec<TextChunk> = std::iter::repeat_with(TextChunk::default)
+            .take(CHUNKS_IN_FLIGHT)
+            .collect();
+        let mut in_flight = 0;
+        loop {
+            while let Some(mut chunk) = spare.pop() {
+                if !chunk.fill(&mut items, taken)? {
+                    spare.push(chunk);
+                    break;
+                }
+                taken += chunk.ends.len();
+                // Never blocks: the channel holds every chunk there is.
+                to_parser
+                    .send(chunk)
+                    .map_err(|_| PyValueError::new_err("quantity parser thread stopped"))?;
+                in_flight += 1;
+            }
+            if in_flight == 0 {
+                return Ok(values);
+            }
+            let chunk = py
+                .detach(|| from_parser.lock().ok()?.recv().ok())
+                .ok_or_else(|| PyValueError::new_err("quantity parser thread stopped"))?;
+            in_flight -= 1;
+            chunk.drain(py, &mut values)?;
+            spare.push(chunk);
+        }
+    })
+}
+
 /// The one path of every batch call: extract the inputs, release the GIL, run the core in
 /// parallel, then turn each result into a Python object or a PayloadError item.
 fn run_batch<T: Send>(
@@ -773,59 +922,16 @@ mod _akinv {
         texts: &Bound<'py, PyAny>,
         milli: bool,
     ) -> PyResult<Bound<'py, PyList>> {
-        // Copy the texts into one buffer while holding the GIL, then parse it without the GIL.
-        // Sized up front: growing these by doubling costs more than the parse itself.
-        let count = texts.len().unwrap_or(0);
-        let mut buffer: Vec<u8> = Vec::with_capacity(count.saturating_mul(16));
-        let mut ends: Vec<usize> = Vec::with_capacity(count);
-        let mut push = |item: &Bound<'py, PyAny>| -> PyResult<()> {
-            let text = item.cast::<PyString>().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "quantities must be str, not {}",
-                    item.get_type()
-                        .name()
-                        .map(|n| n.to_string())
-                        .unwrap_or_default()
-                ))
-            })?;
-            buffer.extend_from_slice(text.to_str()?.as_bytes());
-            ends.push(buffer.len());
-            Ok(())
-        };
-        if let Ok(list) = texts.cast::<PyList>() {
-            for item in list.iter() {
-                push(&item)?;
-            }
-        } else {
-            for item in texts.try_iter()? {
-                push(&item?)?;
-            }
+        if texts.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(
+                "texts must be a sequence of str, not a single str",
+            ));
         }
-        let scale = scale(milli);
-        let parsed = py.detach(|| {
-            let mut start = 0;
-            ends.iter()
-                .enumerate()
-                .map(|(i, &end)| {
-                    let text = &buffer[start..end];
-                    start = end;
-                    core::parse_int(text, scale).map_err(|e| (i, e))
-                })
-                .collect::<Result<Vec<i128>, _>>()
-        });
-        let values = parsed.map_err(|(i, e)| {
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            quantity_error(&buffer[start..ends[i]], e, Some(i))
-        })?;
-        // Nearly every value fits an i64, which converts to a Python int far faster than an i128.
-        let items = values.into_iter().map(|v| {
-            let Ok(int) = match i64::try_from(v) {
-                Ok(small) => small.into_pyobject(py),
-                Err(_) => v.into_pyobject(py),
-            };
-            int
-        });
-        PyList::new(py, items)
+        let list = match texts.cast::<PyList>() {
+            Ok(list) => list.clone(),
+            Err(_) => PyList::new(py, texts.try_iter()?.collect::<PyResult<Vec<_>>>()?)?,
+        };
+        PyList::new(py, parse_quantity_list(py, &list, scale(milli))?)
     }
 
     /// Validates one document (bytes or str).
