@@ -12,6 +12,11 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Reports are built on rayon threads and freed on Python's: glibc made freeing a batch of
+/// them cost 6% of validating it (3.3 ms of 54 ms for the 20 MB corpus).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pyo3::import_exception!(akinv.errors, QuantityError);
 pyo3::import_exception!(akinv.errors, PayloadError);
 
