@@ -1,0 +1,131 @@
+//! Throughput of each candidate JSON parser on the same corpus, in the same run, next to akinv's
+//! whole job: how much of validate's time the parser itself sets, and what another one would
+//! buy. Each line is the best of --repeat runs over every document of a JSON Lines file.
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+use std::hint::black_box;
+use std::time::Instant;
+
+#[path = "../../../rust/akinv-core/examples/support/touch.rs"]
+mod support;
+
+/// Visits every key (borrowed when unescaped) and every scalar through serde, doing nothing:
+/// the ceiling of a serde-visitor walker on that parser.
+struct Touch;
+
+impl<'de> DeserializeSeed<'de> for Touch {
+    type Value = usize;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Touch {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+        let mut n = 0;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            n += key.len() + map.next_value_seed(Touch)?;
+        }
+        Ok(n)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut n = 0;
+        while let Some(size) = seq.next_element_seed(Touch)? {
+            n += size;
+        }
+        Ok(n)
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<usize, E> {
+        Ok(v.len())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<usize, E> {
+        Ok(v.len())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<usize, E> {
+        Ok(1)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<usize, E> {
+        Ok(1)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<usize, E> {
+        Ok(1)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<usize, E> {
+        Ok(1)
+    }
+    fn visit_unit<E>(self) -> Result<usize, E> {
+        Ok(0)
+    }
+}
+
+/// One candidate: its name, and what it does to a document (false: refused it).
+type Job<'a> = (&'static str, &'a dyn Fn(&[u8]) -> bool);
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .expect("usage: akinv-parser-ceilings FILE.jsonl [REPEAT]");
+    let repeat: usize = args
+        .next()
+        .map_or(5, |r| r.parse().expect("REPEAT is a number"));
+    let buffer = std::fs::read(&path).expect("readable corpus");
+    let lines = akinv_core::json_lines(&buffer);
+    let bytes: usize = lines.iter().map(|(_, line)| line.len()).sum();
+    let policy = akinv_core::Policy::default();
+    let jobs: [Job; 7] = [
+        ("akinv validate (the whole job)", &|d| {
+            akinv_core::validate(d, None, &policy).is_ok()
+        }),
+        ("jiter: skip", &|d| jiter::Jiter::new(d).next_skip().is_ok()),
+        ("jiter: visit every key and scalar", &|d| {
+            support::touch_all(&mut jiter::Jiter::new(d)).is_ok()
+        }),
+        ("serde_json: skip (IgnoredAny)", &|d| {
+            serde_json::from_slice::<IgnoredAny>(d).is_ok()
+        }),
+        ("serde_json: visit every key and scalar", &|d| {
+            let mut de = serde_json::Deserializer::from_slice(d);
+            Touch.deserialize(&mut de).is_ok() && de.end().is_ok()
+        }),
+        ("sonic-rs: skip (IgnoredAny)", &|d| {
+            sonic_rs::from_slice::<IgnoredAny>(d).is_ok()
+        }),
+        ("sonic-rs: visit every key and scalar", &|d| {
+            let mut de = sonic_rs::Deserializer::from_slice(d);
+            Touch.deserialize(&mut de).is_ok() && de.end().is_ok()
+        }),
+    ];
+    println!(
+        "{} documents, {:.1} MB, best of {repeat}",
+        lines.len(),
+        bytes as f64 / 1e6
+    );
+    let mut refusals = 0;
+    for (name, job) in jobs {
+        let mut best = f64::INFINITY;
+        let mut failed = 0;
+        for _ in 0..repeat {
+            let started = Instant::now();
+            failed = lines
+                .iter()
+                .filter(|(_, line)| !job(black_box(line)))
+                .count();
+            best = best.min(started.elapsed().as_secs_f64());
+        }
+        refusals += failed;
+        println!(
+            "{name:<40} {:>8.1} MB/s  ({failed} documents refused)",
+            bytes as f64 / 1e6 / best
+        );
+    }
+    // The corpus is valid JSON of known shapes: a refusal is a bug in the bench or a parser.
+    if refusals > 0 {
+        std::process::exit(1);
+    }
+}
