@@ -4,8 +4,13 @@
 //!
 //! cargo run --release -p akinv-core --example validate_corpus -- benches/out/corpus-20MB.jsonl [repeat]
 //!
-//! `MODE=skip` only checks the JSON with jiter, `MODE=touch` also visits every key and scalar
-//! as the walker must: the two ceilings of any jiter-based reader of the same bytes.
+//! Modes (`MODE=...`), each a ceiling for a jiter-based reader of the same bytes:
+//! - `skip`: jiter checks the JSON and skips every value;
+//! - `touch`: also visits every key and scalar, as the walker must;
+//! - `touch_parse`: also parses every scalar as a quantity: the minimal job, with none of the
+//!   walker's bookkeeping (paths, pairs, totals, nodes, the report);
+//! - `many`: `validate_many` on `THREADS` threads (default all);
+//! - anything else: `validate`, one document after another.
 use akinv_core::{json_lines, validate, Policy};
 use std::hint::black_box;
 
@@ -41,6 +46,10 @@ fn main() {
                     let mut jiter = jiter::Jiter::new(black_box(line));
                     black_box(jiter.next_skip().ok());
                 }
+                "touch_parse" => {
+                    let mut jiter = jiter::Jiter::new(black_box(line));
+                    black_box(touch_parse(&mut jiter).ok());
+                }
                 "touch" => {
                     let mut jiter = jiter::Jiter::new(black_box(line));
                     black_box(touch_all(&mut jiter).ok());
@@ -70,4 +79,40 @@ fn main() {
         best,
         bytes as f64 / 1e6 / best
     );
+}
+
+/// `touch_all`, parsing every string and number as a quantity on the way.
+fn touch_parse(jiter: &mut jiter::Jiter<'_>) -> jiter::JiterResult<i128> {
+    let peek = jiter.peek()?;
+    Ok(match peek {
+        jiter::Peek::Object => {
+            let mut n = 0;
+            let mut key = jiter.next_object_bytes()?.map(<[u8]>::len);
+            while let Some(len) = key {
+                n += i128::try_from(len).unwrap_or(0) + touch_parse(jiter)?;
+                key = jiter.next_key_bytes()?.map(<[u8]>::len);
+            }
+            n
+        }
+        jiter::Peek::Array => {
+            let mut n = 0;
+            let mut item = jiter.known_array()?;
+            while item.is_some() {
+                n += touch_parse(jiter)?;
+                item = jiter.array_step()?;
+            }
+            n
+        }
+        jiter::Peek::String => {
+            akinv_core::parse_int(jiter.known_bytes()?, akinv_core::Scale::Unit).unwrap_or(0)
+        }
+        p if p.is_num() => {
+            akinv_core::parse_int(jiter.known_number_bytes(p)?, akinv_core::Scale::Unit)
+                .unwrap_or(0)
+        }
+        p => {
+            jiter.known_skip(p)?;
+            0
+        }
+    })
 }
