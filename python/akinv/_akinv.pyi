@@ -172,7 +172,10 @@ def parse_quantity(text: str, /, *, milli: bool = False) -> int:
     """Parse a Kubernetes quantity exactly, rounded up away from zero (Value()/MilliValue())."""
 
 def parse_quantities(texts: Sequence[str], /, *, milli: bool = False) -> list[int]:
-    """Parse many quantities in the Rust core with the GIL released."""
+    """Parse many quantities in the Rust core with the GIL released.
+
+    Raises QuantityError naming the first bad text's index, TypeError for a non-str item or a bare str.
+    """
 
 def validate(
     payload: _Document, /, *, schema: _Schema | None = None, policy: Policy | None = None
