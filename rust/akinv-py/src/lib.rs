@@ -5,7 +5,7 @@
 #![forbid(unsafe_code)]
 
 use akinv_core as core;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
@@ -797,7 +797,7 @@ impl TextChunk {
 
 /// Parses every text of `list`. Reading Python strings and making Python ints need the GIL,
 /// parsing does not: for large lists a second thread parses one chunk while this one copies
-/// the next and converts the last, so the parse costs no wall time.
+/// the next and converts the last, so the parse overlaps the work that needs the GIL.
 fn parse_quantity_list<'py>(
     py: Python<'py>,
     list: &Bound<'py, PyList>,
@@ -845,7 +845,7 @@ fn parse_quantity_list<'py>(
                 // Never blocks: the channel holds every chunk there is.
                 to_parser
                     .send(chunk)
-                    .map_err(|_| PyValueError::new_err("quantity parser thread stopped"))?;
+                    .map_err(|_| PyRuntimeError::new_err("quantity parser thread stopped"))?;
                 in_flight += 1;
             }
             if in_flight == 0 {
@@ -853,7 +853,7 @@ fn parse_quantity_list<'py>(
             }
             let chunk = py
                 .detach(|| from_parser.lock().ok()?.recv().ok())
-                .ok_or_else(|| PyValueError::new_err("quantity parser thread stopped"))?;
+                .ok_or_else(|| PyRuntimeError::new_err("quantity parser thread stopped"))?;
             in_flight -= 1;
             chunk.drain(py, &mut values)?;
             spare.push(chunk);
