@@ -245,6 +245,9 @@ impl Pair {
     };
 }
 
+/// Index of the memory size in [`RawGpu::fields`].
+const MEMORY_SIZE: usize = 2;
+
 /// A GPU `info` entry: byte ranges of (vendor, name, memory_size, interface) in the input.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct RawGpu {
@@ -252,12 +255,21 @@ struct RawGpu {
 }
 
 impl RawGpu {
+    /// Whether two devices fall in one group: labels compare without case, as [`RawGpu::key`]
+    /// lower-cases them; the memory size exactly, as quantities are case-sensitive (`1m`, `1M`).
     fn same_kind(&self, other: &RawGpu, data: &[u8]) -> bool {
-        self.fields.iter().zip(&other.fields).all(|(a, b)| {
-            data[a.0..a.1]
-                .trim_ascii()
-                .eq_ignore_ascii_case(data[b.0..b.1].trim_ascii())
-        })
+        self.fields
+            .iter()
+            .zip(&other.fields)
+            .enumerate()
+            .all(|(i, (a, b))| {
+                let (a, b) = (data[a.0..a.1].trim_ascii(), data[b.0..b.1].trim_ascii());
+                if i == MEMORY_SIZE {
+                    a == b
+                } else {
+                    a.eq_ignore_ascii_case(b)
+                }
+            })
     }
 
     /// Lower-cased labels (the catalogue mixes "SXM5", "PCIe", "Nothsure") and a normalized size.
@@ -269,7 +281,7 @@ impl RawGpu {
         GpuKey {
             vendor: text(0).to_ascii_lowercase(),
             model: text(1).to_ascii_lowercase(),
-            memory_size: normalize_memory_size(&text(2)),
+            memory_size: normalize_memory_size(&text(MEMORY_SIZE)),
             interface: text(3).to_ascii_lowercase(),
         }
     }
@@ -331,6 +343,11 @@ pub(crate) struct Walker<'a, 'p> {
     node_indices: Vec<usize>,
     totals: Totals,
     gpus: Vec<GpuGroup>,
+    /// Device kinds already grouped in this document, as raw bytes, with their group's index:
+    /// providers repeat one model over many nodes, and building a key costs allocations.
+    gpu_kinds: Vec<(RawGpu, usize)>,
+    /// Per-node scratch: each kind of device on the node and how many there are.
+    node_gpu_kinds: Vec<(RawGpu, i128)>,
     inventory_ready: bool,
     edits: Option<Vec<Edit>>,
     reported_totals: ReportedTotals,
@@ -357,6 +374,8 @@ pub fn read(
         node_indices: Vec::new(),
         totals: Totals::default(),
         gpus: Vec::new(),
+        gpu_kinds: Vec::new(),
+        node_gpu_kinds: Vec::new(),
         inventory_ready: true,
         edits: sanitize.then(Vec::new),
         reported_totals: ReportedTotals::default(),
@@ -1322,17 +1341,9 @@ impl<'a> Walker<'a, '_> {
         if gpu.allocatable == 0 && gpu.available == 0 {
             return;
         }
-        let unknown = GpuKey {
-            vendor: String::new(),
-            model: String::new(),
-            memory_size: String::new(),
-            interface: String::new(),
-        };
-        // Available devices are taken in the order the provider lists them.
-        let mut allocatable_left = gpu.allocatable;
-        let mut available_left = gpu.available;
-        // Count devices per kind on raw bytes; labels are built once per kind, not per device.
-        let mut kinds: Vec<(RawGpu, i128)> = Vec::new();
+        // Count devices per kind on raw bytes, in the order the provider lists them.
+        let mut kinds = std::mem::take(&mut self.node_gpu_kinds);
+        kinds.clear();
         for device in &node.gpu_devices {
             match kinds
                 .iter_mut()
@@ -1342,15 +1353,16 @@ impl<'a> Walker<'a, '_> {
                 None => kinds.push((*device, 1)),
             }
         }
-        let mut counts: Vec<(GpuKey, i128)> = kinds
-            .iter()
-            .map(|(raw, n)| (raw.key(self.data), *n))
-            .collect();
-        if counts.is_empty() {
-            counts.push((unknown, gpu.allocatable));
-        }
-        let last = counts.len().saturating_sub(1);
-        for (i, (key, count)) in counts.into_iter().enumerate() {
+        // Available devices are taken in the order the provider lists them; the last kind
+        // takes what is left. No device list: all of the node's GPUs go to the unknown kind.
+        let mut allocatable_left = gpu.allocatable;
+        let mut available_left = gpu.available;
+        let last = kinds.len().saturating_sub(1);
+        for i in 0..kinds.len().max(1) {
+            let (index, count) = match kinds.get(i) {
+                Some((raw, count)) => (self.group_of(Some(raw)), *count),
+                None => (self.group_of(None), gpu.allocatable),
+            };
             let allocatable = if i == last {
                 allocatable_left
             } else {
@@ -1363,18 +1375,50 @@ impl<'a> Walker<'a, '_> {
             };
             allocatable_left = allocatable_left.saturating_sub(allocatable);
             available_left = available_left.saturating_sub(available);
-            match self.gpus.iter_mut().find(|g| g.key == key) {
-                Some(group) => {
-                    group.allocatable = group.allocatable.saturating_add(allocatable);
-                    group.available = group.available.saturating_add(available);
-                }
-                None => self.gpus.push(GpuGroup {
-                    key,
-                    allocatable,
-                    available,
-                }),
+            if let Some(group) = self.gpus.get_mut(index) {
+                group.allocatable = group.allocatable.saturating_add(allocatable);
+                group.available = group.available.saturating_add(available);
             }
         }
+        self.node_gpu_kinds = kinds;
+    }
+
+    /// The index in `gpus` of a device kind's group (`None`: unknown), created when new.
+    /// Labels are lower-cased and sizes normalized, so kinds spelled differently can share one.
+    fn group_of(&mut self, raw: Option<&RawGpu>) -> usize {
+        if let Some(raw) = raw {
+            if let Some(&(_, index)) = self
+                .gpu_kinds
+                .iter()
+                .find(|(seen, _)| seen.same_kind(raw, self.data))
+            {
+                return index;
+            }
+        }
+        let key = match raw {
+            Some(raw) => raw.key(self.data),
+            None => GpuKey {
+                vendor: String::new(),
+                model: String::new(),
+                memory_size: String::new(),
+                interface: String::new(),
+            },
+        };
+        let index = match self.gpus.iter().position(|g| g.key == key) {
+            Some(index) => index,
+            None => {
+                self.gpus.push(GpuGroup {
+                    key,
+                    allocatable: 0,
+                    available: 0,
+                });
+                self.gpus.len().saturating_sub(1)
+            }
+        };
+        if let Some(raw) = raw {
+            self.gpu_kinds.push((*raw, index));
+        }
+        index
     }
 
     // ---- inventory shape ----
@@ -1786,7 +1830,7 @@ impl<'a> Walker<'a, '_> {
             let slot = match field {
                 b"vendor" => 0,
                 b"name" => 1,
-                b"memory_size" | b"memorySize" => 2,
+                b"memory_size" | b"memorySize" => MEMORY_SIZE,
                 b"interface" => 3,
                 _ => return w.skip(),
             };

@@ -1,0 +1,117 @@
+"""GPU groups against an independent model of the grouping rule.
+
+Per node with GPUs: devices are counted per kind in the order listed (labels compared without
+case, the memory size exactly); allocatable and available are handed to the kinds in that order,
+each kind taking at most its device count and the last kind what is left; a node with no device
+list gives everything to an unknown kind. Kinds are then merged across nodes by their key: labels
+lower-cased, the memory size normalized to whole GiB/MiB when it is a quantity.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import oracle
+from documents import dumps, v1, v1_node
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import akinv
+
+# Raw spellings seen in provider payloads: the same card in different cases, sizes in bytes or Gi,
+# one size that is not a quantity, and surrounding spaces.
+VENDORS = ("nvidia", "NVIDIA", " nvidia ", "amd")
+MODELS = ("h100", "H100", "a100", "rtx4090", "mi300x")
+MEMORY = ("80Gi", "85899345920", "80gi", "40Gi", "24Gi", "192Gi", "Nothsure", "nothsure", "512Mi")
+INTERFACES = ("SXM5", "sxm5", "PCIe", "pcie", "oam")
+
+Key = tuple[str, str, str, str]
+
+
+def normalized_memory(text: str) -> str:
+    try:
+        size = oracle.parse_quantity(text)
+    except ValueError:  # not a quantity: kept as written
+        return text
+    if size > 0 and size % 2**30 == 0:
+        return f"{size >> 30}Gi"
+    if size > 0 and size % 2**20 == 0:
+        return f"{size >> 20}Mi"
+    return str(size)
+
+
+def kind_of(device: dict[str, str]) -> tuple[str, str, str, str]:
+    """What decides whether two devices are one kind."""
+    return (
+        device["vendor"].strip().lower(),
+        device["name"].strip().lower(),
+        device["memory_size"].strip(),
+        device["interface"].strip().lower(),
+    )
+
+
+def key_of(kind: tuple[str, str, str, str]) -> Key:
+    vendor, model, memory, interface = kind
+    return (vendor, model, normalized_memory(memory), interface)
+
+
+def expected_groups(nodes: list[tuple[int, int, list[dict[str, str]] | None]]) -> dict[Key, tuple[int, int]]:
+    groups: dict[Key, list[int]] = {}
+    for allocatable, available, devices in nodes:
+        if allocatable == 0 and available == 0:
+            continue
+        counts: dict[tuple[str, str, str, str], int] = {}
+        for device in devices or []:
+            kind = kind_of(device)
+            counts[kind] = counts.get(kind, 0) + 1
+        kinds = [(key_of(kind), n) for kind, n in counts.items()] or [(("", "", "", ""), allocatable)]
+        allocatable_left, available_left = allocatable, available
+        for i, (key, n) in enumerate(kinds):
+            last = i == len(kinds) - 1
+            a = allocatable_left if last else min(n, allocatable_left)
+            v = available_left if last else min(n, available_left)
+            allocatable_left -= a
+            available_left -= v
+            group = groups.setdefault(key, [0, 0])
+            group[0] += a
+            group[1] += v
+    return {key: (a, v) for key, (a, v) in groups.items()}
+
+
+devices = st.builds(
+    lambda vendor, model, memory, interface: {
+        "vendor": vendor,
+        "name": model,
+        "memory_size": memory,
+        "interface": interface,
+    },
+    st.sampled_from(VENDORS),
+    st.sampled_from(MODELS),
+    st.sampled_from(MEMORY),
+    st.sampled_from(INTERFACES),
+)
+
+
+@st.composite
+def gpu_nodes(draw: st.DrawFn) -> tuple[int, int, list[dict[str, str]] | None]:
+    listed = draw(st.one_of(st.none(), st.lists(devices, max_size=8)))
+    allocatable = len(listed) if listed is not None and draw(st.booleans()) else draw(st.integers(0, 8))
+    allocated = draw(st.integers(0, allocatable))
+    return allocatable, allocatable - allocated, listed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(gpu_nodes(), min_size=1, max_size=6))
+def test_gpu_groups_match_the_model(nodes: list[tuple[int, int, list[dict[str, str]] | None]]) -> None:
+    doc: dict[str, Any] = v1(
+        *(
+            v1_node(f"node{i}", gpu=(str(a), str(a - v)), gpu_info=listed if listed is not None else [])
+            for i, (a, v, listed) in enumerate(nodes)
+        )
+    )
+    for node, (_, _, listed) in zip(doc["cluster"]["inventory"]["cluster"]["nodes"], nodes, strict=True):
+        if listed is None:
+            del node["resources"]["gpu"]["info"]
+    report = akinv.validate(dumps(doc))
+    got = {(g.vendor, g.model, g.memory_size, g.interface): (g.allocatable, g.available) for g in report.gpus}
+    assert got == expected_groups(nodes)
