@@ -134,3 +134,34 @@ fn json_lines_skips_blanks_and_keeps_numbers() {
     assert!(akinv_core::json_lines(b"").is_empty());
     assert_eq!(akinv_core::json_lines(b"x\n").len(), 1);
 }
+
+#[test]
+fn deeply_wrapped_pairs_keep_their_whole_path_and_exact_edits() {
+    // Writers wrap a pair in {"quantity": ...}; a hostile one nests that 60 times, beyond the
+    // 48 path segments the walker holds inline.
+    let mut pair = r#"{"allocatable": "0", "allocated": "18446744073709551615"}"#.to_owned();
+    for _ in 0..60 {
+        pair = format!(r#"{{"quantity": {pair}}}"#);
+    }
+    let doc = format!(
+        r#"{{"cluster": {{"inventory": {{"cluster": {{"nodes": [{{"name": "n",
+           "resources": {{"gpu": {pair}}}}}]}}}}}}}}"#
+    );
+    let policy = Policy::default();
+    let report = validate(doc.as_bytes(), None, &policy).expect("readable");
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::WrappedNegative)
+        .expect("the wrapped count is found");
+    let expected = format!(
+        "cluster.inventory.cluster.nodes[0].resources.gpu{}.allocated",
+        ".quantity".repeat(60)
+    );
+    assert_eq!(finding.path, expected);
+    let clean = sanitize(doc.as_bytes(), None, &policy).expect("readable");
+    let text = String::from_utf8(clean.data).expect("utf-8");
+    assert!(text.contains(r#""allocated": "0""#) && !text.contains("18446744073709551615"));
+    assert_eq!(clean.changes.len(), 1);
+    assert_eq!(clean.changes[0].path, expected);
+}
