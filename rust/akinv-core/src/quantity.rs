@@ -330,7 +330,7 @@ impl<'a> Quantity<'a> {
             .copied()
             .ok_or(QuantityErrorKind::TooLarge)?;
         // Most quantities fit 64 bits on both sides: a 64-bit multiply or divide is one
-        // instruction, where 128-bit division is a library call (a third of the parse time).
+        // instruction, where a 128-bit division is a library call.
         if let (Ok(scaled), Ok(power)) = (u64::try_from(scaled), u64::try_from(power)) {
             return Ok(if shift >= 0 {
                 // Both below 2^64: the product is below 2^128.
@@ -554,5 +554,36 @@ pub fn saturating_i64(value: i128) -> Clamped<i64> {
             value: i64::MAX,
             clamped: true,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        /// The plain-digit path agrees with the general parser.
+        #[test]
+        fn fast_path_agrees_with_general_parser(
+            sign in prop::sample::select(vec!["", "+", "-"]),
+            int in "[0-9]{0,20}",
+            frac in proptest::option::of("[0-9]{0,12}"),
+            suffix in prop::sample::select(vec![
+                "", "m", "k", "M", "G", "T", "Ki", "Mi", "Gi", "Ti", "P", "u", "e3", "E-7", "e+12", "e999", "e1234", "e",
+            ]),
+            milli in any::<bool>(),
+        ) {
+            let number = match &frac {
+                Some(f) => format!("{int}.{f}"),
+                None => int.clone(),
+            };
+            let text = format!("{sign}{number}{suffix}");
+            let scale = if milli { Scale::Milli } else { Scale::Unit };
+            let general = Quantity::parse(text.as_bytes()).and_then(|q| q.to_int_rounded(scale));
+            prop_assert_eq!(parse_int_rounded(text.as_bytes(), scale), general, "{}", text);
+        }
     }
 }
