@@ -165,3 +165,19 @@ fn deeply_wrapped_pairs_keep_their_whole_path_and_exact_edits() {
     assert_eq!(clean.changes.len(), 1);
     assert_eq!(clean.changes[0].path, expected);
 }
+
+proptest! {
+    /// The SIMD line splitter numbers and trims lines as a plain split does.
+    #[test]
+    fn json_lines_matches_a_plain_split(
+        bytes in proptest::collection::vec(prop::sample::select(vec![b'\n', b'\r', b' ', b'\t', b'{', b'}', b'a']), 0..200)
+    ) {
+        let expected: Vec<(usize, &[u8])> = bytes
+            .split(|&b| b == b'\n')
+            .enumerate()
+            .map(|(number, line)| (number, line.strip_suffix(b"\r").unwrap_or(line)))
+            .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
+            .collect();
+        prop_assert_eq!(akinv_core::json_lines(&bytes), expected);
+    }
+}
