@@ -25,7 +25,10 @@ __all__ = ["SanitizeSummary", "ScanResult", "Schema", "sanitize_file", "scan"]
 
 # Larger single documents are refused by the core; say so without reading them.
 MAX_DOCUMENT_BYTES = 256 << 20
-DEFAULT_BATCH_BYTES = 8 << 20
+# 4 MiB, not 8: CPython gives an 8 MiB read fresh pages each time, and faulting them in cost a
+# tenth of a scan of the 20 MB corpus (63 -> 54 ms on one thread); 4 MiB is still ~1,000
+# documents per parallel batch.
+DEFAULT_BATCH_BYTES = 4 << 20
 _LINE_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _DOCUMENT_SUFFIXES = (".json", ".json.gz")
 
