@@ -130,8 +130,84 @@ fn walk_tape<F: FnMut(&[u8]) -> usize>(
     }
 }
 
+/// simdjson's (C++) DOM parser, and its tape walked from Rust word by word (its own bindings
+/// re-check every string's UTF-8, which would not measure simdjson).
+#[cfg(feature = "simdjson-cpp")]
+struct SimdjsonDom {
+    parser: cxx::UniquePtr<simdjson_sys::dom_ffi::parser>,
+    padded: Vec<u8>,
+}
+
+#[cfg(feature = "simdjson-cpp")]
+impl SimdjsonDom {
+    fn run(&mut self, document: &[u8], visit: impl FnOnce(&[u64], &[u8]) -> usize) -> bool {
+        self.padded.clear();
+        self.padded.extend_from_slice(document);
+        self.padded
+            .resize(document.len() + simdjson_sys::SIMDJSON_PADDING, 0);
+        // SAFETY: `padded` holds SIMDJSON_PADDING initialized bytes after the document.
+        let code = unsafe {
+            simdjson_sys::dom_ffi::parser_parse(
+                self.parser.pin_mut(),
+                &self.padded[..document.len()],
+                false,
+            )
+        };
+        if code != 0 {
+            return false;
+        }
+        // SAFETY: the parse above succeeded and the parser is not touched while the view lives.
+        let view = unsafe { simdjson_sys::dom_ffi::parser_get_tape_view(&self.parser) };
+        black_box(visit(view.tape, view.string_buf));
+        true
+    }
+}
+
+/// A string on simdjson's tape: a 4-byte length, then the bytes, at the word's payload offset.
+#[cfg(feature = "simdjson-cpp")]
+fn simdjson_string(word: u64, strings: &[u8]) -> &[u8] {
+    let at = (word & 0x00FF_FFFF_FFFF_FFFF) as usize;
+    let len = u32::from_ne_bytes(strings[at..at + 4].try_into().unwrap()) as usize;
+    &strings[at + 4..at + 4 + len]
+}
+
+/// Walks simdjson's tape from word `at` as a reader must, keys apart from values, handing each
+/// string value to `scalar` (numbers are binary on this tape); returns the sum and the next word.
+#[cfg(feature = "simdjson-cpp")]
+fn walk_simdjson<F: FnMut(&[u8]) -> usize>(
+    tape: &[u64],
+    strings: &[u8],
+    at: usize,
+    scalar: &mut F,
+) -> (usize, usize) {
+    let word = tape[at];
+    match (word >> 56) as u8 {
+        b'r' => walk_simdjson(tape, strings, at + 1, scalar),
+        b'{' => {
+            let (mut sum, mut next) = (0, at + 1);
+            while (tape[next] >> 56) as u8 != b'}' {
+                sum += simdjson_string(tape[next], strings).len();
+                let (value, after) = walk_simdjson(tape, strings, next + 1, scalar);
+                (sum, next) = (sum + value, after);
+            }
+            (sum, next + 1)
+        }
+        b'[' => {
+            let (mut sum, mut next) = (0, at + 1);
+            while (tape[next] >> 56) as u8 != b']' {
+                let (value, after) = walk_simdjson(tape, strings, next, scalar);
+                (sum, next) = (sum + value, after);
+            }
+            (sum, next + 1)
+        }
+        b'"' => (scalar(simdjson_string(word, strings)), at + 1),
+        b'l' | b'u' | b'd' => (1, at + 2),
+        _ => (0, at + 1),
+    }
+}
+
 /// One candidate: its name, and what it does to a document (false: refused it).
-type Job<'a> = (&'static str, &'a dyn Fn(&[u8]) -> bool);
+type Job<'a> = (&'static str, Box<dyn Fn(&[u8]) -> bool + 'a>);
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -150,42 +226,96 @@ fn main() {
         buffers: simd_json::Buffers::new(1 << 16),
         nodes: Vec::new(),
     });
-    let jobs: [Job; 10] = [
-        ("akinv validate (the whole job)", &|d| {
-            akinv_core::validate(d, None, &policy).is_ok()
-        }),
-        ("jiter: skip", &|d| jiter::Jiter::new(d).next_skip().is_ok()),
-        ("jiter: visit every key and scalar", &|d| {
-            support::touch_all(&mut jiter::Jiter::new(d)).is_ok()
-        }),
-        ("serde_json: skip (IgnoredAny)", &|d| {
-            serde_json::from_slice::<IgnoredAny>(d).is_ok()
-        }),
-        ("serde_json: visit every key and scalar", &|d| {
-            let mut de = serde_json::Deserializer::from_slice(d);
-            Touch.deserialize(&mut de).is_ok() && de.end().is_ok()
-        }),
-        ("sonic-rs: skip (IgnoredAny)", &|d| {
-            sonic_rs::from_slice::<IgnoredAny>(d).is_ok()
-        }),
-        ("sonic-rs: visit every key and scalar", &|d| {
-            let mut de = sonic_rs::Deserializer::from_slice(d);
-            Touch.deserialize(&mut de).is_ok() && de.end().is_ok()
-        }),
-        ("simd-json: tape", &|d| tape.borrow_mut().run(d, |_| 0)),
-        ("simd-json: tape, visit every key and scalar", &|d| {
-            tape.borrow_mut()
-                .run(d, |nodes| walk_tape(nodes, 0, &mut <[u8]>::len).0)
-        }),
+    #[cfg(feature = "simdjson-cpp")]
+    let simdjson = std::cell::RefCell::new(SimdjsonDom {
+        parser: simdjson_sys::dom_ffi::parser_new(1 << 26),
+        padded: Vec::new(),
+    });
+    #[allow(unused_mut)]
+    let mut jobs: Vec<Job> = vec![
+        (
+            "akinv validate (the whole job)",
+            Box::new(|d| akinv_core::validate(d, None, &policy).is_ok()),
+        ),
+        (
+            "jiter: skip",
+            Box::new(|d| jiter::Jiter::new(d).next_skip().is_ok()),
+        ),
+        (
+            "jiter: visit every key and scalar",
+            Box::new(|d| support::touch_all(&mut jiter::Jiter::new(d)).is_ok()),
+        ),
+        (
+            "serde_json: skip (IgnoredAny)",
+            Box::new(|d| serde_json::from_slice::<IgnoredAny>(d).is_ok()),
+        ),
+        (
+            "serde_json: visit every key and scalar",
+            Box::new(|d| {
+                let mut de = serde_json::Deserializer::from_slice(d);
+                Touch.deserialize(&mut de).is_ok() && de.end().is_ok()
+            }),
+        ),
+        (
+            "sonic-rs: skip (IgnoredAny)",
+            Box::new(|d| sonic_rs::from_slice::<IgnoredAny>(d).is_ok()),
+        ),
+        (
+            "sonic-rs: visit every key and scalar",
+            Box::new(|d| {
+                let mut de = sonic_rs::Deserializer::from_slice(d);
+                Touch.deserialize(&mut de).is_ok() && de.end().is_ok()
+            }),
+        ),
+        (
+            "simd-json: tape",
+            Box::new(|d| tape.borrow_mut().run(d, |_| 0)),
+        ),
+        (
+            "simd-json: tape, visit every key and scalar",
+            Box::new(|d| {
+                tape.borrow_mut()
+                    .run(d, |nodes| walk_tape(nodes, 0, &mut <[u8]>::len).0)
+            }),
+        ),
         // Strings only: the tape keeps numbers as binary, not as text to parse exactly.
-        ("simd-json: tape, parse every string value", &|d| {
-            let mut parse = |text: &[u8]| {
-                usize::from(akinv_core::parse_int(text, akinv_core::Scale::Unit).is_ok())
-            };
-            tape.borrow_mut()
-                .run(d, |nodes| walk_tape(nodes, 0, &mut parse).0)
-        }),
+        (
+            "simd-json: tape, parse every string value",
+            Box::new(|d| {
+                let mut parse = |text: &[u8]| {
+                    usize::from(akinv_core::parse_int(text, akinv_core::Scale::Unit).is_ok())
+                };
+                tape.borrow_mut()
+                    .run(d, |nodes| walk_tape(nodes, 0, &mut parse).0)
+            }),
+        ),
     ];
+    #[cfg(feature = "simdjson-cpp")]
+    jobs.extend::<[Job; 3]>([
+        (
+            "simdjson (C++): DOM tape",
+            Box::new(|d| simdjson.borrow_mut().run(d, |_, _| 0)),
+        ),
+        (
+            "simdjson (C++): visit every key and scalar",
+            Box::new(|d| {
+                simdjson.borrow_mut().run(d, |tape, strings| {
+                    walk_simdjson(tape, strings, 0, &mut <[u8]>::len).0
+                })
+            }),
+        ),
+        (
+            "simdjson (C++): parse every string value",
+            Box::new(|d| {
+                let mut parse = |text: &[u8]| {
+                    usize::from(akinv_core::parse_int(text, akinv_core::Scale::Unit).is_ok())
+                };
+                simdjson.borrow_mut().run(d, |tape, strings| {
+                    walk_simdjson(tape, strings, 0, &mut parse).0
+                })
+            }),
+        ),
+    ]);
     println!(
         "{} documents, {:.1} MB, best of {repeat}",
         lines.len(),
