@@ -1040,9 +1040,13 @@ mod _akinv {
             policy_arg(policy),
         );
         let span = line_span(&chunk, start, end)?;
-        let lines = core::json_lines(&chunk[span]);
-        let texts: Vec<&[u8]> = lines.iter().map(|(_, text)| *text).collect();
-        let results = py.detach(|| core::sanitize_many(&texts, threads, schema, &policy));
+        // Splitting is part of the batch: it runs without the GIL too.
+        let (lines, results) = py.detach(|| {
+            let lines = core::json_lines(&chunk[span]);
+            let texts: Vec<&[u8]> = lines.iter().map(|(_, text)| *text).collect();
+            let results = core::sanitize_many(&texts, threads, schema, &policy);
+            (lines, results)
+        });
         lines
             .iter()
             .zip(results)
