@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,16 @@ def test_scan_small_batches_keep_order(tmp_path: Path) -> None:
     write_lines(path, lines)
     results = list(akinv.scan([path], batch_bytes=1000, threads=2))
     assert [r.ok for r in results] == [i % 3 != 0 for i in range(200)]
+
+
+def test_stopping_a_scan_early_stops_its_reader(tmp_path: Path) -> None:
+    path = tmp_path / "many.jsonl"
+    write_lines(path, [GOOD] * 300)
+    results = akinv.scan([path], batch_bytes=2000)
+    assert next(results).ok
+    assert any(t.name.startswith("akinv-read") for t in threading.enumerate())
+    results.close()
+    assert not any(t.name.startswith("akinv-read") for t in threading.enumerate())
 
 
 def test_scan_unreadable_path_is_a_result(tmp_path: Path) -> None:

@@ -199,6 +199,9 @@ def sanitize_many(
     schema: _Schema | None = None,
     policy: Policy | None = None,
 ) -> list[Sanitized | PayloadError]: ...
+def lines_ended(chunk: bytes, /, *, start: int = 0, end: int | None = None) -> int:
+    """How many lines end in ``chunk[start:end]``: where the next block's line numbers start."""
+
 def validate_lines(
     chunk: bytes,
     /,

@@ -117,6 +117,12 @@ pub fn sanitize_many<D: AsRef<[u8]> + Sync>(
     parallel(documents, threads, |d| sanitize(d.as_ref(), schema, policy))
 }
 
+/// How many lines end in `buffer` (its `\n` bytes): how far [`json_lines`]' numbering moves past
+/// it, for a reader that hands over a file block by block.
+pub fn lines_ended(buffer: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', buffer).count()
+}
+
 /// The non-blank lines of a JSON Lines buffer, each with its 0-based line number; a trailing
 /// `\r` is dropped. Lines are borrowed from the buffer.
 pub fn json_lines(buffer: &[u8]) -> Vec<(usize, &[u8])> {

@@ -179,5 +179,8 @@ proptest! {
             .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
             .collect();
         prop_assert_eq!(akinv_core::json_lines(&bytes), expected);
+        // A block's line count is where the next block's numbering starts.
+        let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+        prop_assert_eq!(akinv_core::lines_ended(&bytes), newlines);
     }
 }

@@ -973,6 +973,13 @@ mod _akinv {
         to_sanitized(py, sanitized)
     }
 
+    /// How many lines end in `chunk[start:end]`: where the next block's line numbers start.
+    #[pyfunction]
+    #[pyo3(signature = (chunk, /, *, start = 0, end = None))]
+    fn lines_ended(chunk: PyBackedBytes, start: usize, end: Option<usize>) -> PyResult<usize> {
+        Ok(core::lines_ended(&chunk[line_span(&chunk, start, end)?]))
+    }
+
     /// Validates the documents of whole JSON Lines, `chunk[start:end]`, in parallel with the GIL
     /// released: `[(line, Report | PayloadError)]`, numbered from `first_line`, blank lines
     /// skipped. The offsets let a reader pass a block it read without slicing (copying) it.
