@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+import zlib
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,42 @@ def test_scan_small_batches_keep_order(tmp_path: Path) -> None:
     write_lines(path, lines)
     results = list(akinv.scan([path], batch_bytes=1000, threads=2))
     assert [r.ok for r in results] == [i % 3 != 0 for i in range(200)]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupt"])
+def test_damaged_gzip_lines_are_read_up_to_the_damage(tmp_path: Path, damage: str) -> None:
+    # A history file cut off while it was written, or corrupted on disk: the scan keeps every line
+    # read before the damage and ends the file with one error result, never an exception.
+    path = tmp_path / "history.jsonl.gz"
+    lines = [GOOD if i % 2 else V1 for i in range(400)]
+    write_lines(path, lines)
+    data = path.read_bytes()
+    cut = len(data) // 2
+    path.write_bytes(data[:cut] if damage == "truncated" else data[:cut] + bytes(200) + data[cut + 200 :])
+    results = list(akinv.scan([path], batch_bytes=4000))
+    *read, last = results
+    assert [r.line for r in read] == list(range(1, len(read) + 1))
+    assert last.report is None and last.error is not None
+    assert last.error.message.startswith(f"cannot read {path} from line {len(read) + 1}: ")
+    if damage == "truncated":
+        # Only the line cut in two is lost, whatever the block size: zlib alone recovers as many.
+        whole_lines = zlib.decompressobj(wbits=31).decompress(path.read_bytes()).count(b"\n")
+        assert len(read) == whole_lines > 0
+        assert len(list(akinv.scan([path]))) == whole_lines + 1
+    summary = akinv.sanitize_file(path, tmp_path / "out.jsonl", batch_bytes=4000)
+    assert summary.documents == len(read) + 1 and summary.errors[-1][0] == str(path)
+    if damage == "truncated":
+        # Decompressed bytes before the cut are exact.
+        assert read and all(r.ok for r in read)
+        assert (tmp_path / "out.jsonl").read_bytes().splitlines() == lines[: len(read)]
+
+
+def test_damaged_gzip_document_is_a_result(tmp_path: Path) -> None:
+    path = tmp_path / "status.json.gz"
+    path.write_bytes(gzip.compress(V1)[:-12])
+    [result] = list(akinv.scan([path]))
+    assert result.report is None and result.error is not None
+    assert result.error.message.startswith(f"cannot read {path}: ")
 
 
 def test_stopping_a_scan_early_stops_its_reader(tmp_path: Path) -> None:

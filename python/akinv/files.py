@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import os
 import sys
+import zlib
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +37,9 @@ _DOCUMENT_SUFFIXES = (".json", ".json.gz")
 
 Schema = Literal["legacy", "v1", "inventory"]
 _Stream = IO[bytes] | gzip.GzipFile
+# What a damaged file raises while it is read: OSError (gzip.BadGzipFile among them), EOFError
+# for a truncated gzip stream, zlib.error for corrupt compressed data.
+_READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
 class ScanResult(NamedTuple):
@@ -99,22 +103,54 @@ def _looks_like_lines(data: bytes) -> bool:
     return False
 
 
+def _read_block(handle: _Stream, size: int) -> tuple[bytes, BaseException | None]:
+    """Up to ``size`` bytes, and the error that cut the read short, if any."""
+    start = handle.tell() if isinstance(handle, gzip.GzipFile) else 0
+    try:
+        return handle.read(size), None
+    except _READ_ERRORS as error:
+        if not isinstance(handle, gzip.GzipFile):
+            raise
+        # A damaged gzip stream raises from read() and drops all that call decompressed: read
+        # that stretch again piece by piece, keeping what comes before the damage.
+        return _salvage(handle, start, size), error
+
+
+def _salvage(handle: gzip.GzipFile, start: int, size: int) -> bytes:
+    pieces: list[bytes] = []
+    missing = size
+    try:
+        handle.seek(start)
+        while missing > 0 and (piece := handle.read1(missing)):
+            pieces.append(piece)
+            missing -= len(piece)
+    except _READ_ERRORS:
+        pass
+    return b"".join(pieces)
+
+
 def _read_ahead(handle: _Stream, size: int) -> Generator[bytes, None, None]:
-    """The stream's blocks of ``size`` bytes. After a full first block, each next block is read on
-    a helper thread while the caller works on the current one: reads and the core both release
-    the GIL, so neither waits for the other. At most two blocks are held at a time."""
-    block = handle.read(size)
-    if len(block) < size:
-        # Most files fit in one block: no thread for them.
+    """The stream's blocks of ``size`` bytes, then the error that stopped it, if any. After a full
+    first block, each next one is read on a helper thread while the caller works on the current
+    one: reads and the core both release the GIL, so neither waits for the other. At most two
+    blocks are held at a time."""
+    block, error = _read_block(handle, size)
+    # Most files fit in one block: a thread only for those that do not.
+    reader = None
+    if len(block) == size and error is None:
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="akinv-read")
+    try:
         while block:
+            pending = reader.submit(_read_block, handle, size) if reader and error is None else None
             yield block
-            block = handle.read(size)
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="akinv-read") as reader:
-        while block:
-            pending = reader.submit(handle.read, size)
-            yield block
-            block = pending.result()
+            if error is not None:
+                break
+            block, error = pending.result() if pending else _read_block(handle, size)
+    finally:
+        if reader is not None:
+            reader.shutdown()
+    if error is not None:
+        raise error
 
 
 def _line_chunks(path: str, batch_bytes: int) -> Iterator[_Unit]:
@@ -125,24 +161,29 @@ def _line_chunks(path: str, batch_bytes: int) -> Iterator[_Unit]:
     # the caller stops early.
     with _open(path) as handle, closing(_read_ahead(handle, batch_bytes)) as blocks:
         first_line, carry = 1, b""
-        for block in blocks:
-            if carry:
-                # Finish the straddling line first, from what was carried and this block's head.
-                newline = block.find(b"\n")
-                if newline < 0:
-                    carry += block
-                    continue
-                yield _Unit(path, carry + block[: newline + 1], first_line)
-                first_line += 1
-                start = newline + 1
-            else:
-                start = 0
-            end = block.rfind(b"\n", start) + 1
-            if end > start:
-                yield _Unit(path, block, first_line, start=start, end=end)
-                # The core counts with SIMD; bytes.count took 5 ms of a 60 ms scan of 20 MB.
-                first_line += _akinv.lines_ended(block, start=start, end=end)
-            carry = block[max(end, start) :]
+        try:
+            for block in blocks:
+                if carry:
+                    # Finish the straddling line first, from what was carried and this block's head.
+                    newline = block.find(b"\n")
+                    if newline < 0:
+                        carry += block
+                        continue
+                    yield _Unit(path, carry + block[: newline + 1], first_line)
+                    first_line += 1
+                    start = newline + 1
+                else:
+                    start = 0
+                end = block.rfind(b"\n", start) + 1
+                if end > start:
+                    yield _Unit(path, block, first_line, start=start, end=end)
+                    # The core counts with SIMD; bytes.count took 5 ms of a 60 ms scan of 20 MB.
+                    first_line += _akinv.lines_ended(block, start=start, end=end)
+                carry = block[max(end, start) :]
+        except _READ_ERRORS as error:
+            # A truncated or corrupt file: every whole line before the damage has been read.
+            yield _Unit(path, b"", error=_read_error(path, error, f" from line {first_line}"))
+            return
         if carry:
             yield _Unit(path, carry, first_line)
 
@@ -163,8 +204,13 @@ def _units(paths: Iterable[str | os.PathLike[str]], batch_bytes: int) -> Iterato
                     yield _Unit(path, data)
                 else:
                     yield _Unit(path, data, first_line=1)
-        except OSError as error:
-            yield _Unit(path, b"", error=PayloadError(f"cannot read {path}: {error.strerror or error}"))
+        except _READ_ERRORS as error:
+            yield _Unit(path, b"", error=_read_error(path, error))
+
+
+def _read_error(path: str, error: BaseException, where: str = "") -> PayloadError:
+    reason = (error.strerror if isinstance(error, OSError) else None) or str(error)
+    return PayloadError(f"cannot read {path}{where}: {reason}")
 
 
 def _grouped(units: Iterable[_Unit], batch_bytes: int) -> Iterator[list[_Unit]]:
