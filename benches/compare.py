@@ -40,6 +40,7 @@ TOOLS: dict[str, str] = {
     "akinv threads=2": "akinv",
     "akinv sanitize threads=1": "akinv",
     "akinv scan threads=1": "stream",
+    "akinv scan threads=2": "stream",
     **{name: "job" for name in PEERS},
     "json.loads": "parse",
     "orjson.loads": "parse",
@@ -202,10 +203,11 @@ def worker(tool: str, path: Path, repeat: int) -> None:
     """Runs in the subprocess: time one tool, print one JSON line."""
     if TOOLS[tool] == "stream":
         docs: list[bytes] = []
+        threads = int(tool.rsplit("=", 1)[1])
 
         def run(_: list[bytes]) -> object:
             # Consume lazily, as an indexer would: nothing but the current batch stays alive.
-            return sum(1 for _ in akinv.scan([path], threads=1))
+            return sum(1 for _ in akinv.scan([path], threads=threads))
 
     else:
         docs = load_docs(path)
