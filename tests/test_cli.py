@@ -62,6 +62,15 @@ def test_check_reads_stdin() -> None:
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 2
 
 
+def test_stdin_named_twice_is_read_once() -> None:
+    # The second "-" finds standard input used up (an empty document), not closed.
+    result = run("check", "--format", "json", "-", "-", stdin=GOOD)
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [record["source"] for record in records] == ["-", "-"]
+    assert records[0]["ok"] and records[1]["error"]
+    assert b"closed file" not in result.stderr
+
+
 def test_check_demo_shows_clean_and_broken_documents() -> None:
     result = run("check", "--demo")
     assert result.returncode == 1

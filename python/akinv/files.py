@@ -13,7 +13,7 @@ import zlib
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal, NamedTuple
@@ -81,9 +81,10 @@ def _expand(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
             yield path
 
 
-def _open(path: str) -> _Stream:
+def _open(path: str) -> AbstractContextManager[_Stream]:
     if path == "-":
-        return sys.stdin.buffer
+        # Standard input stays open: it is the caller's, and may be named again.
+        return nullcontext(sys.stdin.buffer)
     if path.endswith(".gz"):
         return gzip.open(path, "rb")
     return open(path, "rb")
