@@ -7,12 +7,13 @@ batch goes to the core in one call with the GIL released.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import sys
 import zlib
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,36 +106,45 @@ def _looks_like_lines(data: bytes) -> bool:
 
 
 def _read_block(handle: _Stream, size: int) -> tuple[bytes, BaseException | None]:
-    """Up to ``size`` bytes, and the error that cut the read short, if any."""
-    start = handle.tell() if isinstance(handle, gzip.GzipFile) else 0
+    """Up to ``size`` bytes, and the error that cut the read short, if any.
+
+    A damaged gzip stream raises from ``read`` and drops all that call decompressed, so what
+    came before the damage is read piece by piece: after seeking back to where the failed read
+    began (healthy blocks keep the one fast read), or from the outset when the file cannot seek
+    (a pipe)."""
+    if not isinstance(handle, gzip.GzipFile):
+        return handle.read(size), None
+    fileobj = handle.fileobj
+    if not (isinstance(fileobj, io.IOBase) and fileobj.seekable()):
+        return _read_pieces(handle, size)
+    start = handle.tell()
     try:
         return handle.read(size), None
     except _READ_ERRORS as error:
-        if not isinstance(handle, gzip.GzipFile):
-            raise
-        # A damaged gzip stream raises from read() and drops all that call decompressed: read
-        # that stretch again piece by piece, keeping what comes before the damage.
-        return _salvage(handle, start, size), error
+        try:
+            handle.seek(start)
+        except _READ_ERRORS:
+            return b"", error
+        return _read_pieces(handle, size)[0], error
 
 
-def _salvage(handle: gzip.GzipFile, start: int, size: int) -> bytes:
+def _read_pieces(handle: gzip.GzipFile, size: int) -> tuple[bytes, BaseException | None]:
     pieces: list[bytes] = []
     missing = size
     try:
-        handle.seek(start)
         while missing > 0 and (piece := handle.read1(missing)):
             pieces.append(piece)
             missing -= len(piece)
-    except _READ_ERRORS:
-        pass
-    return b"".join(pieces)
+    except _READ_ERRORS as error:
+        return b"".join(pieces), error
+    return b"".join(pieces), None
 
 
 def _read_ahead(handle: _Stream, size: int) -> Generator[bytes, None, None]:
     """The stream's blocks of ``size`` bytes, then the error that stopped it, if any. After a full
     first block, each next one is read on a helper thread while the caller works on the current
-    one: reads and the core both release the GIL, so neither waits for the other. At most two
-    blocks are held at a time."""
+    one: reads and the core both release the GIL, so neither waits for the other. About three
+    blocks are alive at a time: the one being read, the one being worked on, the one before it."""
     block, error = _read_block(handle, size)
     # Most files fit in one block: a thread only for those that do not.
     reader = None
@@ -142,16 +152,29 @@ def _read_ahead(handle: _Stream, size: int) -> Generator[bytes, None, None]:
         reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="akinv-read")
     try:
         while block:
-            pending = reader.submit(_read_block, handle, size) if reader and error is None else None
+            pending = _submit_read(reader, handle, size) if error is None else None
             yield block
             if error is not None:
                 break
-            block, error = pending.result() if pending else _read_block(handle, size)
+            block, error = pending.result() if pending is not None else _read_block(handle, size)
     finally:
         if reader is not None:
             reader.shutdown()
     if error is not None:
         raise error
+
+
+def _submit_read(
+    reader: ThreadPoolExecutor | None, handle: _Stream, size: int
+) -> Future[tuple[bytes, BaseException | None]] | None:
+    if reader is None:
+        return None
+    try:
+        return reader.submit(_read_block, handle, size)
+    except RuntimeError:
+        # Executors refuse work once the interpreter is shutting down (a scan run from atexit,
+        # or in a thread that outlives the main one): the caller's thread reads instead.
+        return None
 
 
 def _line_chunks(path: str, batch_bytes: int) -> Iterator[_Unit]:
@@ -182,8 +205,9 @@ def _line_chunks(path: str, batch_bytes: int) -> Iterator[_Unit]:
                     first_line += _akinv.lines_ended(block, start=start, end=end)
                 carry = block[max(end, start) :]
         except _READ_ERRORS as error:
-            # A truncated or corrupt file: every whole line before the damage has been read.
-            yield _Unit(path, b"", error=_read_error(path, error, f" from line {first_line}"))
+            # A truncated or corrupt file: every whole line before the damage has been read, and
+            # the part of the next one that could be goes with the error (sanitize_file keeps it).
+            yield _Unit(path, carry, error=_read_error(path, error, f" from line {first_line}"))
             return
         if carry:
             yield _Unit(path, carry, first_line)
