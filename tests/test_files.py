@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
+import sys
 import threading
 import zlib
 from pathlib import Path
@@ -119,6 +121,26 @@ def test_stopping_a_scan_early_stops_its_reader(tmp_path: Path) -> None:
     assert any(t.name.startswith("akinv-read") for t in threading.enumerate())
     results.close()
     assert not any(t.name.startswith("akinv-read") for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("source", ["stdin", "file"])
+def test_json_lines_of_any_name_stream_past_the_document_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    # Lines piped into `akinv check -` (or in a .log file) are read block by block, not as one
+    # document cut at the size limit (made small here: 5,000 bytes).
+    lines = [GOOD if i % 3 else WRAPPED for i in range(300)]
+    data = b"\n".join(lines) + b"\n"
+    monkeypatch.setattr(akinv.files, "MAX_DOCUMENT_BYTES", 5000)
+    if source == "stdin":
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+        path = "-"
+    else:
+        path = str(tmp_path / "history.log")
+        Path(path).write_bytes(data)
+    results = list(akinv.scan([path], batch_bytes=1000))
+    assert [r.line for r in results] == list(range(1, 301))
+    assert [r.ok for r in results] == [i % 3 != 0 for i in range(300)]
 
 
 def test_scan_unreadable_path_is_a_result(tmp_path: Path) -> None:

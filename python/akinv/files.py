@@ -16,6 +16,7 @@ from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal, NamedTuple
 
@@ -178,39 +179,44 @@ def _submit_read(
 
 
 def _line_chunks(path: str, batch_bytes: int) -> Iterator[_Unit]:
-    """Whole lines in blocks of about ``batch_bytes``: memory stays bounded by the block size
-    (or the longest line). A block goes to the core with offsets, not sliced (copied); only a
-    line that straddles two blocks is copied."""
+    """A JSON Lines file, in blocks of about ``batch_bytes``."""
     # closing(): the helper thread is done with the handle before the handle is closed, even when
     # the caller stops early.
     with _open(path) as handle, closing(_read_ahead(handle, batch_bytes)) as blocks:
-        first_line, carry = 1, b""
-        try:
-            for block in blocks:
-                if carry:
-                    # Finish the straddling line first, from what was carried and this block's head.
-                    newline = block.find(b"\n")
-                    if newline < 0:
-                        carry += block
-                        continue
-                    yield _Unit(path, carry + block[: newline + 1], first_line)
-                    first_line += 1
-                    start = newline + 1
-                else:
-                    start = 0
-                end = block.rfind(b"\n", start) + 1
-                if end > start:
-                    yield _Unit(path, block, first_line, start=start, end=end)
-                    # The core counts with SIMD; bytes.count took 5 ms of a 60 ms scan of 20 MB.
-                    first_line += _akinv.lines_ended(block, start=start, end=end)
-                carry = block[max(end, start) :]
-        except _READ_ERRORS as error:
-            # A truncated or corrupt file: every whole line before the damage has been read, and
-            # the part of the next one that could be goes with the error (sanitize_file keeps it).
-            yield _Unit(path, carry, error=_read_error(path, error, f" from line {first_line}"))
-            return
-        if carry:
-            yield _Unit(path, carry, first_line)
+        yield from _lines_of(path, blocks)
+
+
+def _lines_of(path: str, blocks: Iterable[bytes]) -> Iterator[_Unit]:
+    """Whole lines of a stream of blocks: memory stays bounded by the block size (or the longest
+    line). A block goes to the core with offsets, not sliced (copied); only a line that
+    straddles two blocks is copied."""
+    first_line, carry = 1, b""
+    try:
+        for block in blocks:
+            if carry:
+                # Finish the straddling line first, from what was carried and this block's head.
+                newline = block.find(b"\n")
+                if newline < 0:
+                    carry += block
+                    continue
+                yield _Unit(path, carry + block[: newline + 1], first_line)
+                first_line += 1
+                start = newline + 1
+            else:
+                start = 0
+            end = block.rfind(b"\n", start) + 1
+            if end > start:
+                yield _Unit(path, block, first_line, start=start, end=end)
+                # The core counts with SIMD; bytes.count took 5 ms of a 60 ms scan of 20 MB.
+                first_line += _akinv.lines_ended(block, start=start, end=end)
+            carry = block[max(end, start) :]
+    except _READ_ERRORS as error:
+        # A truncated or corrupt file: every whole line before the damage has been read, and
+        # the part of the next one that could be goes with the error (sanitize_file keeps it).
+        yield _Unit(path, carry, error=_read_error(path, error, f" from line {first_line}"))
+        return
+    if carry:
+        yield _Unit(path, carry, first_line)
 
 
 def _units(paths: Iterable[str | os.PathLike[str]], batch_bytes: int) -> Iterator[_Unit]:
@@ -218,19 +224,35 @@ def _units(paths: Iterable[str | os.PathLike[str]], batch_bytes: int) -> Iterato
         try:
             if path.endswith(_LINE_SUFFIXES):
                 yield from _line_chunks(path, batch_bytes)
-            elif path != "-" and not path.endswith(".gz") and os.path.getsize(path) > MAX_DOCUMENT_BYTES:
+            elif path.endswith(".json") and os.path.getsize(path) > MAX_DOCUMENT_BYTES:
                 size = os.path.getsize(path)
                 message = f"document of {size} bytes is larger than the {MAX_DOCUMENT_BYTES}-byte limit"
                 yield _Unit(path, b"", error=PayloadError(message))
-            else:
+            elif path.endswith(_DOCUMENT_SUFFIXES):
                 with _open(path) as handle:
                     data = handle.read(MAX_DOCUMENT_BYTES + 1)
-                if path.endswith(_DOCUMENT_SUFFIXES) or not _looks_like_lines(data):
-                    yield _Unit(path, data)
-                else:
-                    yield _Unit(path, data, first_line=1)
+                yield _Unit(path, data)
+            else:
+                yield from _document_or_lines(path, batch_bytes)
         except _READ_ERRORS as error:
             yield _Unit(path, b"", error=_read_error(path, error))
+
+
+def _document_or_lines(path: str, batch_bytes: int) -> Iterator[_Unit]:
+    """Standard input and files of other names: one JSON document, or JSON Lines, which are read
+    on as a stream when the first block shows them (memory bounded by the block, not the input)."""
+    with _open(path) as handle:
+        head = handle.read(batch_bytes)
+        if _looks_like_lines(head):
+            with closing(_read_ahead(handle, batch_bytes)) as rest:
+                yield from _lines_of(path, chain([head], rest))
+            return
+        # One document, or lines longer than a block: read whole, up to the limit.
+        data = head + handle.read(MAX_DOCUMENT_BYTES + 1 - len(head))
+    if _looks_like_lines(data):
+        yield _Unit(path, data, first_line=1)
+    else:
+        yield _Unit(path, data)
 
 
 def _read_error(path: str, error: BaseException, where: str = "") -> PayloadError:
