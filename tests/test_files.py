@@ -90,6 +90,32 @@ def test_damaged_gzip_lines_are_read_up_to_the_damage(tmp_path: Path, damage: st
         assert (tmp_path / "out.jsonl").read_bytes() == recovered
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.floats(0.0, 1.0), st.integers(200, 30000))
+def test_gzip_cut_anywhere_loses_only_the_cut_line(
+    tmp_path_factory: pytest.TempPathFactory, where: float, batch: int
+) -> None:
+    # Wherever a .jsonl.gz is cut (header, middle, checksum) and whatever the block size, every
+    # line zlib itself can recover is read, in order, and an incomplete file ends with one error.
+    lines = [[GOOD, WRAPPED, V1][i % 3] for i in range(120)]
+    data = gzip.compress(b"\n".join(lines) + b"\n")
+    cut = data[: int(len(data) * where)]
+    path = tmp_path_factory.mktemp("cut") / "history.jsonl.gz"
+    path.write_bytes(cut)
+    recovered = zlib.decompressobj(wbits=31).decompress(cut) if len(cut) > 10 else b""
+    whole = recovered.count(b"\n")
+    results = list(akinv.scan([path], batch_bytes=batch))
+    read = [r for r in results if r.line is not None]
+    assert [r.line for r in read] == list(range(1, whole + 1))
+    assert [r.ok for r in read] == [i % 3 != 1 for i in range(whole)]
+    if cut == data:
+        assert len(results) == whole == 120
+    elif not cut:
+        assert results == []  # gzip reads an empty file as an empty stream
+    else:
+        assert len(results) == whole + 1 and results[-1].error is not None
+
+
 def test_truncated_gzip_through_a_pipe_keeps_what_came_before(tmp_path: Path) -> None:
     # A pipe cannot seek back to re-read a block that failed: its blocks are read piece by piece.
     data = gzip.compress(b"\n".join([GOOD, V1] * 200) + b"\n")
