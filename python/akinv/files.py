@@ -142,10 +142,11 @@ def _read_pieces(handle: gzip.GzipFile, size: int) -> tuple[bytes, BaseException
 
 
 def _read_ahead(handle: _Stream, size: int) -> Generator[bytes, None, None]:
-    """The stream's blocks of ``size`` bytes, then the error that stopped it, if any. After a full
-    first block, each next one is read on a helper thread while the caller works on the current
-    one: reads and the core both release the GIL, so neither waits for the other. About three
-    blocks are alive at a time: the one being read, the one being worked on, the one before it."""
+    """The stream's blocks of ``size`` bytes, then a raise of the error that stopped it, if any.
+    After a full first block, each next one is read on a helper thread while the caller works on
+    the current one: reads and the core both release the GIL, so neither waits for the other.
+    About three blocks are alive at a time: the one being read, the one being worked on, the one
+    before it."""
     block, error = _read_block(handle, size)
     # Most files fit in one block: a thread only for those that do not.
     reader = None
@@ -244,12 +245,15 @@ def _document_or_lines(path: str, batch_bytes: int) -> Iterator[_Unit]:
     with _open(path) as handle:
         head = handle.read(batch_bytes)
         if _looks_like_lines(head):
-            with closing(_read_ahead(handle, batch_bytes)) as rest:
-                yield from _lines_of(path, chain([head], rest))
+            with closing(_read_ahead(handle, batch_bytes)) as blocks:
+                yield from _lines_of(path, chain([head], blocks))
             return
         # One document, or lines longer than a block: read whole, up to the limit.
-        data = head + handle.read(MAX_DOCUMENT_BYTES + 1 - len(head))
-    if _looks_like_lines(data):
+        rest = handle.read(MAX_DOCUMENT_BYTES + 1 - len(head))
+    data = head + rest
+    # A document that fit in the first block was just judged: validating it again to decide
+    # would be a third read of it by the core.
+    if rest and _looks_like_lines(data):
         yield _Unit(path, data, first_line=1)
     else:
         yield _Unit(path, data)
