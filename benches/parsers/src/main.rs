@@ -7,6 +7,7 @@ use std::fmt;
 use std::hint::black_box;
 use std::time::Instant;
 
+mod minimal_v1;
 #[path = "../../../rust/akinv-core/examples/support/touch.rs"]
 mod support;
 
@@ -143,6 +144,14 @@ struct SimdjsonDom {
 
 #[cfg(feature = "simdjson-cpp")]
 impl SimdjsonDom {
+    /// A parser for documents up to `capacity` bytes; `readable` is set before parsing.
+    fn for_one(capacity: usize) -> SimdjsonDom {
+        SimdjsonDom {
+            parser: simdjson_sys::dom_ffi::parser_new(capacity),
+            readable: 0..0,
+        }
+    }
+
     fn parse(&mut self, document: &[u8]) -> bool {
         let start = document.as_ptr() as usize;
         let end = start + document.len() + simdjson_sys::SIMDJSON_PADDING;
@@ -206,6 +215,54 @@ fn walk_simdjson<F: FnMut(&[u8]) -> usize>(
     }
 }
 
+/// The lean walkers' totals must be akinv's on every v1 document (and the two walkers' finding
+/// counts each other's), or their speed means nothing. Returns how many documents disagree.
+fn check_minimal_v1(lines: &[(usize, &[u8])], policy: &akinv_core::Policy) -> usize {
+    #[cfg(feature = "simdjson-cpp")]
+    let mut simdjson = SimdjsonDom::for_one(1 << 26);
+    let (mut agree, mut differ) = (0, 0);
+    for (_, line) in lines {
+        let report = akinv_core::validate(line, None, policy).expect("valid document");
+        if report.schema != akinv_core::Schema::V1 {
+            continue;
+        }
+        let r = &report.totals.resources;
+        let akinv = [
+            &r.cpu_millis,
+            &r.memory_bytes,
+            &r.gpu,
+            &r.ephemeral_storage_bytes,
+        ]
+        .map(|t| [t.allocatable, t.allocated, t.available]);
+        let value: sonic_rs::Value =
+            sonic_rs::from_slice(line).expect("sonic-rs parses the corpus");
+        let sonic = minimal_v1::run(&minimal_v1::Sonic(&value));
+        #[allow(unused_mut)]
+        let mut same = sonic.totals == akinv;
+        #[cfg(feature = "simdjson-cpp")]
+        {
+            let mut padded = line.to_vec();
+            padded.resize(line.len() + simdjson_sys::SIMDJSON_PADDING, b' ');
+            simdjson.readable =
+                padded.as_ptr_range().start as usize..padded.as_ptr_range().end as usize;
+            let mut lean = None;
+            simdjson.run(&padded[..line.len()], |words, strings| {
+                lean = Some(minimal_v1::run(&minimal_v1::Tape { words, strings }));
+                0
+            });
+            same &=
+                lean.is_some_and(|lean| lean.totals == akinv && lean.findings == sonic.findings);
+        }
+        if same {
+            agree += 1;
+        } else {
+            differ += 1;
+        }
+    }
+    println!("lean walkers vs akinv: {agree} v1 documents agree on totals, {differ} differ");
+    differ
+}
+
 /// 1 when a scalar's text is a quantity: the work the minimal job does with each value.
 fn parses_as_quantity(text: &[u8]) -> usize {
     usize::from(akinv_core::parse_int(text, akinv_core::Scale::Unit).is_ok())
@@ -236,8 +293,8 @@ fn main() {
     });
     #[cfg(feature = "simdjson-cpp")]
     let simdjson = std::cell::RefCell::new(SimdjsonDom {
-        parser: simdjson_sys::dom_ffi::parser_new(1 << 26),
         readable: buffer.as_ptr_range().start as usize..buffer.as_ptr_range().end as usize,
+        ..SimdjsonDom::for_one(1 << 26)
     });
     #[allow(unused_mut)]
     let mut jobs: Vec<Job> = vec![
@@ -276,6 +333,21 @@ fn main() {
             }),
         ),
         (
+            "sonic-rs: Value (DOM)",
+            Box::new(|d| sonic_rs::from_slice::<sonic_rs::Value>(d).is_ok()),
+        ),
+        // v1 documents only (`--shape v1` corpora): a lean walker doing the peers' job.
+        (
+            "sonic-rs: the peers' job, lean walker (v1)",
+            Box::new(|d| {
+                sonic_rs::from_slice::<sonic_rs::Value>(d).is_ok_and(|value| {
+                    let summary = minimal_v1::run(&minimal_v1::Sonic(&value));
+                    black_box(summary.findings);
+                    true
+                })
+            }),
+        ),
+        (
             "simd-json: tape",
             Box::new(|d| tape.borrow_mut().run(d, |_| 0)),
         ),
@@ -296,7 +368,7 @@ fn main() {
         ),
     ];
     #[cfg(feature = "simdjson-cpp")]
-    jobs.extend::<[Job; 4]>([
+    jobs.extend::<[Job; 5]>([
         (
             "simdjson (C++): DOM tape",
             Box::new(|d| simdjson.borrow_mut().parse(d)),
@@ -321,7 +393,18 @@ fn main() {
                 })
             }),
         ),
+        // v1 documents only (`--shape v1` corpora): a lean walker doing the peers' job.
+        (
+            "simdjson (C++): the peers' job, lean walker (v1)",
+            Box::new(|d| {
+                simdjson.borrow_mut().run(d, |words, strings| {
+                    let summary = minimal_v1::run(&minimal_v1::Tape { words, strings });
+                    summary.findings.iter().sum::<u32>() as usize
+                })
+            }),
+        ),
     ]);
+    let disagreements = check_minimal_v1(&lines, &policy);
     println!(
         "{} documents, {:.1} MB, best of {repeat}",
         lines.len(),
@@ -345,8 +428,9 @@ fn main() {
             bytes as f64 / 1e6 / best
         );
     }
-    // The corpus is valid JSON of known shapes: a refusal is a bug in the bench or a parser.
-    if refusals > 0 {
+    // The corpus is valid JSON of known shapes: a refusal or a disagreement is a bug in the bench
+    // or a parser.
+    if refusals > 0 || disagreements > 0 {
         std::process::exit(1);
     }
 }

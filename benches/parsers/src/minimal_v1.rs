@@ -1,0 +1,446 @@
+//! The peers' job (benches/peers/rules.py) on v1 documents, as lean as a walker over a parsed
+//! tree can be: keys dispatched by `match`, no paths, no report, findings only counted. It
+//! measures how close *any* walker on the fastest parsers gets to issue 4's 10x target; it is
+//! not akinv's validator (no findings with places, no GPU groups, no sanitize edits).
+
+use akinv_core::{parse_int, Scale};
+use sonic_rs::{JsonContainerTrait, JsonValueTrait};
+
+/// What the walker asks of a parsed document.
+pub trait Tree<'t> {
+    type Node: Copy;
+    fn root(&self) -> Self::Node;
+    /// Calls `each(key, value)` for every member; nothing when `node` is not an object.
+    fn members(&self, node: Self::Node, each: impl FnMut(&'t [u8], Self::Node));
+    fn elements(&self, node: Self::Node, each: impl FnMut(Self::Node));
+    fn scalar(&self, node: Self::Node) -> Scalar<'t>;
+    fn count(&self, node: Self::Node) -> i128 {
+        let mut n = 0;
+        self.elements(node, |_| n += 1);
+        n
+    }
+}
+
+/// A value as the rules see it.
+pub enum Scalar<'t> {
+    Object,
+    Text(&'t [u8]),
+    Int(i128),
+    Float,
+    Null,
+    Other,
+}
+
+/// simdjson's DOM tape: one word per value (two for numbers), strings in a side buffer.
+#[cfg(feature = "simdjson-cpp")]
+pub struct Tape<'t> {
+    pub words: &'t [u64],
+    pub strings: &'t [u8],
+}
+
+const WRAP_LOW: i128 = (1 << 64) - (1 << 32);
+const WRAP_HIGH: i128 = (1 << 64) + (1 << 32);
+const INT64_LIMIT: i128 = 1 << 63;
+const NODE_CAPS: [i128; 4] = [4096 * 1000, 64 << 40, 64, 1 << 50];
+const POOL_CAP: i128 = 10 << 50;
+const COUNTER_CAP: i128 = u32::MAX as i128;
+
+#[derive(Default)]
+pub struct Summary {
+    /// Per resource (cpu millis, memory, gpu, ephemeral): allocatable, allocated, available.
+    pub totals: [[i128; 3]; 4],
+    /// wrong-type, unparsable, wrapped, int64, negative, above-cap, over-allocated,
+    /// gpu-info-mismatch, duplicate-node.
+    pub findings: [u32; 9],
+}
+
+/// A value: present and trusted, or not.
+type Value = Option<i128>;
+
+#[cfg(feature = "simdjson-cpp")]
+impl<'t> Tape<'t> {
+    fn kind(&self, at: usize) -> u8 {
+        (self.words[at] >> 56) as u8
+    }
+
+    fn string(&self, at: usize) -> &'t [u8] {
+        let offset = (self.words[at] & 0x00FF_FFFF_FFFF_FFFF) as usize;
+        let len = u32::from_le_bytes(self.strings[offset..offset + 4].try_into().unwrap());
+        &self.strings[offset + 4..offset + 4 + len as usize]
+    }
+
+    /// The word after the value at `at`.
+    fn after(&self, at: usize) -> usize {
+        match self.kind(at) {
+            b'{' | b'[' => (self.words[at] & 0xFFFF_FFFF) as usize,
+            b'l' | b'u' | b'd' => at + 2,
+            _ => at + 1,
+        }
+    }
+}
+
+#[cfg(feature = "simdjson-cpp")]
+impl<'t> Tree<'t> for Tape<'t> {
+    type Node = usize;
+
+    fn root(&self) -> usize {
+        1
+    }
+
+    fn members(&self, at: usize, mut each: impl FnMut(&'t [u8], usize)) {
+        if self.kind(at) != b'{' {
+            return;
+        }
+        let end = self.after(at) - 1;
+        let mut next = at + 1;
+        while next < end {
+            each(self.string(next), next + 1);
+            next = self.after(next + 1);
+        }
+    }
+
+    fn elements(&self, at: usize, mut each: impl FnMut(usize)) {
+        if self.kind(at) != b'[' {
+            return;
+        }
+        let end = self.after(at) - 1;
+        let mut next = at + 1;
+        while next < end {
+            each(next);
+            next = self.after(next);
+        }
+    }
+
+    fn scalar(&self, at: usize) -> Scalar<'t> {
+        match self.kind(at) {
+            b'{' => Scalar::Object,
+            b'"' => Scalar::Text(self.string(at)),
+            b'l' => Scalar::Int(i128::from(self.words[at + 1] as i64)),
+            b'u' => Scalar::Int(i128::from(self.words[at + 1])),
+            b'd' => Scalar::Float,
+            b'n' => Scalar::Null,
+            _ => Scalar::Other,
+        }
+    }
+}
+
+/// sonic-rs's DOM (pure Rust).
+pub struct Sonic<'t>(pub &'t sonic_rs::Value);
+
+impl<'t> Tree<'t> for Sonic<'t> {
+    type Node = &'t sonic_rs::Value;
+
+    fn root(&self) -> Self::Node {
+        self.0
+    }
+
+    fn members(&self, node: Self::Node, mut each: impl FnMut(&'t [u8], Self::Node)) {
+        if let Some(object) = node.as_object() {
+            for (key, value) in object.iter() {
+                each(key.as_bytes(), value);
+            }
+        }
+    }
+
+    fn elements(&self, node: Self::Node, mut each: impl FnMut(Self::Node)) {
+        if let Some(array) = node.as_array() {
+            for value in array.iter() {
+                each(value);
+            }
+        }
+    }
+
+    fn scalar(&self, node: Self::Node) -> Scalar<'t> {
+        use sonic_rs::JsonType;
+        match node.get_type() {
+            JsonType::Object => Scalar::Object,
+            JsonType::String => Scalar::Text(node.as_str().unwrap_or_default().as_bytes()),
+            JsonType::Number => match (node.as_i64(), node.as_u64()) {
+                (Some(v), _) => Scalar::Int(i128::from(v)),
+                (None, Some(v)) => Scalar::Int(i128::from(v)),
+                _ => Scalar::Float,
+            },
+            JsonType::Null => Scalar::Null,
+            _ => Scalar::Other,
+        }
+    }
+}
+
+struct Job<'s, 't, T: Tree<'t>> {
+    tape: &'s T,
+    summary: &'s mut Summary,
+    names: Vec<&'t [u8]>,
+}
+
+impl<'t, T: Tree<'t>> Job<'_, 't, T> {
+    fn flag(&mut self, code: usize) {
+        self.summary.findings[code] += 1;
+    }
+
+    fn judge(&mut self, value: i128, cap: Option<i128>, unbounded_ok: bool) -> Value {
+        let code = if (WRAP_LOW..WRAP_HIGH).contains(&value) {
+            2
+        } else if value >= INT64_LIMIT {
+            3
+        } else if value < 0 && !(unbounded_ok && value == -1) {
+            4
+        } else if cap.is_some_and(|cap| value > cap) {
+            5
+        } else {
+            return Some(value);
+        };
+        self.flag(code);
+        None
+    }
+
+    /// A v1 quantity at `at` (absent: `None` position), bare or protojson-wrapped.
+    fn quantity(
+        &mut self,
+        at: Option<T::Node>,
+        scale: Scale,
+        cap: Option<i128>,
+        unbounded_ok: bool,
+    ) -> Value {
+        let Some(mut at) = at else { return Some(0) };
+        let tape = self.tape;
+        if let Scalar::Object = tape.scalar(at) {
+            let mut inner = None;
+            tape.members(at, |key, value| {
+                if key == b"string" {
+                    inner = Some(value);
+                }
+            });
+            match inner {
+                Some(value) => at = value,
+                None => {
+                    self.flag(0);
+                    return None;
+                }
+            }
+        }
+        let parsed = match tape.scalar(at) {
+            Scalar::Text(text) => parse_int(text, scale).ok(),
+            Scalar::Int(v) => Some(
+                v * if matches!(scale, Scale::Milli) {
+                    1000
+                } else {
+                    1
+                },
+            ),
+            Scalar::Null => return Some(0),
+            Scalar::Float => None,
+            _ => {
+                self.flag(0);
+                return None;
+            }
+        };
+        match parsed {
+            Some(value) => self.judge(value, cap, unbounded_ok),
+            None => {
+                self.flag(1);
+                None
+            }
+        }
+    }
+
+    fn counter(&mut self, at: T::Node) {
+        match self.tape.scalar(at) {
+            Scalar::Int(v) => {
+                self.judge(v, Some(COUNTER_CAP), false);
+            }
+            Scalar::Null => {}
+            Scalar::Float => self.flag(1),
+            _ => self.flag(0),
+        }
+    }
+
+    /// (allocatable, allocated) positions of a ResourcePair, bare or in {"quantity": ...}.
+    fn pair(&self, at: T::Node) -> (Option<T::Node>, Option<T::Node>) {
+        let tape = self.tape;
+        let mut object = at;
+        tape.members(at, |key, value| {
+            if key == b"quantity" && matches!(tape.scalar(value), Scalar::Object) {
+                object = value;
+            }
+        });
+        let (mut allocatable, mut allocated) = (None, None);
+        tape.members(object, |key, value| match key {
+            b"allocatable" => allocatable = Some(value),
+            b"allocated" => allocated = Some(value),
+            _ => {}
+        });
+        (allocatable, allocated)
+    }
+
+    fn node(&mut self, at: T::Node) {
+        let tape = self.tape;
+        let (mut name, mut pairs, mut gpu_info) = (None, [None; 4], 0);
+        tape.members(at, |key, value| match key {
+            b"name" => name = Some(value),
+            b"resources" => tape.members(value, |key, value| {
+                let index = match key {
+                    b"cpu" => 0,
+                    b"memory" => 1,
+                    b"gpu" => {
+                        tape.members(value, |key, value| {
+                            if key == b"info" {
+                                gpu_info = tape.count(value);
+                            }
+                        });
+                        2
+                    }
+                    b"ephemeral_storage" | b"ephemeralStorage" => 3,
+                    _ => return,
+                };
+                pairs[index] = Some(value);
+            }),
+            _ => {}
+        });
+        if let Some(Scalar::Text(name)) = name.map(|at| tape.scalar(at)) {
+            if self.names.contains(&name) {
+                self.flag(8);
+            } else {
+                self.names.push(name);
+            }
+        }
+        for (index, pair) in pairs.into_iter().enumerate() {
+            let (a_at, l_at) = pair.map_or((None, None), |at| self.pair(at));
+            let scale = if index == 0 {
+                Scale::Milli
+            } else {
+                Scale::Unit
+            };
+            let a = self.quantity(a_at, scale, Some(NODE_CAPS[index]), true);
+            let used = self.quantity(l_at, scale, Some(NODE_CAPS[index]), false);
+            let mut total = self.summary.totals[index];
+            if let Some(a) = a.filter(|&a| a != -1) {
+                match used {
+                    Some(used) if used > a => self.flag(6),
+                    Some(used) => total[2] += a - used,
+                    None => {}
+                }
+                total[0] += a;
+            }
+            if let Some(used) = used {
+                total[1] += used;
+            }
+            self.summary.totals[index] = total;
+            if index == 2 && gpu_info != a.filter(|&a| a != -1).unwrap_or(0) {
+                self.flag(7);
+            }
+        }
+    }
+
+    fn pool(&mut self, at: T::Node) {
+        let tape = self.tape;
+        let mut quantity = None;
+        tape.members(at, |key, value| {
+            if key == b"quantity" {
+                quantity = Some(value);
+            }
+        });
+        let (a_at, l_at) = quantity.map_or((None, None), |at| self.pair(at));
+        let a = self.quantity(a_at, Scale::Unit, Some(POOL_CAP), true);
+        let used = self.quantity(l_at, Scale::Unit, Some(POOL_CAP), false);
+        if let (Some(a), Some(used)) = (a, used) {
+            if a != -1 && used > a {
+                self.flag(6);
+            }
+        }
+    }
+
+    fn reservation(&mut self, at: T::Node) {
+        let tape = self.tape;
+        let mut positions = Vec::new();
+        tape.members(at, |key, value| match key {
+            b"count" => positions.push((value, None)),
+            b"resources" => tape.members(value, |key, value| match key {
+                b"cpu" => positions.push((value, Some(Scale::Milli))),
+                b"memory" | b"gpu" | b"ephemeral_storage" | b"ephemeralStorage" => {
+                    positions.push((value, Some(Scale::Unit)))
+                }
+                b"storage" => {
+                    tape.members(value, |_, value| positions.push((value, Some(Scale::Unit))))
+                }
+                _ => {}
+            }),
+            _ => {}
+        });
+        for (at, scale) in positions {
+            match scale {
+                None => self.counter(at),
+                Some(scale) => {
+                    self.quantity(Some(at), scale, None, false);
+                }
+            }
+        }
+    }
+
+    fn document(&mut self) {
+        let tape = self.tape;
+        let root = tape.root();
+        let (mut nodes, mut pools, mut reservations, mut counters) = (None, None, None, Vec::new());
+        tape.members(root, |key, value| match key {
+            b"cluster" => tape.members(value, |key, value| match key {
+                b"leases" => tape.members(value, |key, value| {
+                    if key == b"active" {
+                        counters.push(value);
+                    }
+                }),
+                b"inventory" => tape.members(value, |key, value| match key {
+                    b"cluster" => tape.members(value, |key, value| match key {
+                        b"nodes" => nodes = Some(value),
+                        b"storage" => pools = Some(value),
+                        _ => {}
+                    }),
+                    b"reservations" => reservations = Some(value),
+                    _ => {}
+                }),
+                _ => {}
+            }),
+            b"bid_engine" | b"bidEngine" => tape.members(value, |key, value| {
+                if key == b"orders" {
+                    counters.push(value);
+                }
+            }),
+            b"manifest" => tape.members(value, |key, value| {
+                if key == b"deployments" {
+                    counters.push(value);
+                }
+            }),
+            _ => {}
+        });
+        for at in counters {
+            self.counter(at);
+        }
+        if let Some(nodes) = nodes {
+            tape.elements(nodes, |at| self.node(at));
+        }
+        if let Some(pools) = pools {
+            tape.elements(pools, |at| self.pool(at));
+        }
+        if let Some(reservations) = reservations {
+            let mut sides = Vec::new();
+            tape.members(reservations, |key, value| {
+                if key == b"pending" || key == b"active" {
+                    sides.push(value);
+                }
+            });
+            for at in sides {
+                self.reservation(at);
+            }
+        }
+    }
+}
+
+/// The peers' job on one parsed v1 document.
+pub fn run<'t>(tape: &impl Tree<'t>) -> Summary {
+    let mut summary = Summary::default();
+    Job {
+        tape,
+        summary: &mut summary,
+        names: Vec::new(),
+    }
+    .document();
+    summary
+}
