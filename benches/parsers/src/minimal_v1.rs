@@ -3,7 +3,9 @@
 //! measures how close *any* walker on the fastest parsers gets to issue 4's 10x target; it is
 //! not akinv's validator (no findings with places, no GPU groups, no sanitize edits).
 
-use akinv_core::{parse_int, Scale};
+use akinv_core::{
+    parse_int, GpuGroup, GpuKey, NodeSummary, Quantity, Resources, Scale, StorageClassTotal, Triple,
+};
 use sonic_rs::{JsonContainerTrait, JsonValueTrait};
 
 /// What the walker asks of a parsed document.
@@ -45,6 +47,14 @@ const NODE_CAPS: [i128; 4] = [4096 * 1000, 64 << 40, 64, 1 << 50];
 const POOL_CAP: i128 = 10 << 50;
 const COUNTER_CAP: i128 = u32::MAX as i128;
 
+/// What akinv's report holds besides findings, built the way akinv builds it (`with_report`).
+#[derive(Default, Debug, PartialEq)]
+pub struct ReportParts {
+    pub nodes: Vec<NodeSummary>,
+    pub gpus: Vec<GpuGroup>,
+    pub storage: Vec<StorageClassTotal>,
+}
+
 #[derive(Default)]
 pub struct Summary {
     /// Per resource (cpu millis, memory, gpu, ephemeral): allocatable, allocated, available.
@@ -52,6 +62,7 @@ pub struct Summary {
     /// wrong-type, unparsable, wrapped, int64, negative, above-cap, over-allocated,
     /// gpu-info-mismatch, duplicate-node.
     pub findings: [u32; 9],
+    pub report: ReportParts,
 }
 
 /// A value: present and trusted, or not.
@@ -166,10 +177,45 @@ impl<'t> Tree<'t> for Sonic<'t> {
     }
 }
 
+/// A GPU device's (vendor, name, memory size, interface) texts.
+type Device<'t> = [&'t [u8]; 4];
+
 struct Job<'s, 't, T: Tree<'t>> {
     tape: &'s T,
     summary: &'s mut Summary,
     names: Vec<&'t [u8]>,
+    with_report: bool,
+    /// This node's devices; kinds already grouped in this document, with their group.
+    devices: Vec<Device<'t>>,
+    kinds: Vec<(Device<'t>, usize)>,
+}
+
+fn same_kind(a: &Device<'_>, b: &Device<'_>) -> bool {
+    a.iter().zip(b).enumerate().all(|(i, (a, b))| {
+        let (a, b) = (a.trim_ascii(), b.trim_ascii());
+        if i == 2 {
+            a == b
+        } else {
+            a.eq_ignore_ascii_case(b)
+        }
+    })
+}
+
+fn gpu_key(device: &Device<'_>) -> GpuKey {
+    let text = |i: usize| String::from_utf8_lossy(device[i].trim_ascii()).into_owned();
+    let size = text(2);
+    let memory_size = match Quantity::parse(size.as_bytes()).and_then(|q| q.to_int(Scale::Unit)) {
+        Ok(bytes) if bytes > 0 && bytes % (1 << 30) == 0 => format!("{}Gi", bytes >> 30),
+        Ok(bytes) if bytes > 0 && bytes % (1 << 20) == 0 => format!("{}Mi", bytes >> 20),
+        Ok(bytes) => bytes.to_string(),
+        Err(_) => size,
+    };
+    GpuKey {
+        vendor: text(0).to_ascii_lowercase(),
+        model: text(1).to_ascii_lowercase(),
+        memory_size,
+        interface: text(3).to_ascii_lowercase(),
+    }
 }
 
 impl<'t, T: Tree<'t>> Job<'_, 't, T> {
@@ -275,6 +321,7 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
     fn node(&mut self, at: T::Node) {
         let tape = self.tape;
         let (mut name, mut pairs, mut gpu_info) = (None, [None; 4], 0);
+        self.devices.clear();
         tape.members(at, |key, value| match key {
             b"name" => name = Some(value),
             b"resources" => tape.members(value, |key, value| {
@@ -285,6 +332,25 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
                         tape.members(value, |key, value| {
                             if key == b"info" {
                                 gpu_info = tape.count(value);
+                                if self.with_report {
+                                    self.devices.clear();
+                                    tape.elements(value, |device| {
+                                        let mut fields: Device = [b""; 4];
+                                        tape.members(device, |key, value| {
+                                            let slot = match key {
+                                                b"vendor" => 0,
+                                                b"name" => 1,
+                                                b"memory_size" | b"memorySize" => 2,
+                                                b"interface" => 3,
+                                                _ => return,
+                                            };
+                                            if let Scalar::Text(text) = tape.scalar(value) {
+                                                fields[slot] = text;
+                                            }
+                                        });
+                                        self.devices.push(fields);
+                                    });
+                                }
                             }
                         });
                         2
@@ -296,7 +362,12 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
             }),
             _ => {}
         });
-        if let Some(Scalar::Text(name)) = name.map(|at| tape.scalar(at)) {
+        let name = match name.map(|at| tape.scalar(at)) {
+            Some(Scalar::Text(name)) => Some(name),
+            _ => None,
+        };
+        let mut resources = [Triple::default(); 4];
+        if let Some(name) = name {
             if self.names.contains(&name) {
                 self.flag(8);
             } else {
@@ -312,32 +383,113 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
             };
             let a = self.quantity(a_at, scale, Some(NODE_CAPS[index]), true);
             let used = self.quantity(l_at, scale, Some(NODE_CAPS[index]), false);
-            let mut total = self.summary.totals[index];
+            let mut triple = Triple::default();
             if let Some(a) = a.filter(|&a| a != -1) {
                 match used {
                     Some(used) if used > a => self.flag(6),
-                    Some(used) => total[2] += a - used,
+                    Some(used) => triple.available = a - used,
                     None => {}
                 }
-                total[0] += a;
+                triple.allocatable = a;
             }
             if let Some(used) = used {
-                total[1] += used;
+                triple.allocated = used;
             }
-            self.summary.totals[index] = total;
+            let total = &mut self.summary.totals[index];
+            total[0] += triple.allocatable;
+            total[1] += triple.allocated;
+            total[2] += triple.available;
+            resources[index] = triple;
             if index == 2 && gpu_info != a.filter(|&a| a != -1).unwrap_or(0) {
                 self.flag(7);
             }
         }
+        if self.with_report {
+            let [cpu_millis, memory_bytes, gpu, ephemeral_storage_bytes] = resources;
+            self.group_gpus(gpu);
+            self.summary.report.nodes.push(NodeSummary {
+                name: name.map(|name| String::from_utf8_lossy(name).into_owned()),
+                resources: Resources {
+                    cpu_millis,
+                    memory_bytes,
+                    gpu,
+                    ephemeral_storage_bytes,
+                },
+            });
+        }
+    }
+
+    /// akinv's GPU groups: devices counted per kind in the order listed, the last kind taking
+    /// what is left; no device list puts the node's GPUs in the unknown kind.
+    fn group_gpus(&mut self, gpu: Triple) {
+        if gpu.allocatable == 0 && gpu.available == 0 {
+            return;
+        }
+        let mut kinds: Vec<(Device, i128)> = Vec::new();
+        for device in &self.devices {
+            match kinds.iter_mut().find(|(kind, _)| same_kind(kind, device)) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((*device, 1)),
+            }
+        }
+        let (mut allocatable_left, mut available_left) = (gpu.allocatable, gpu.available);
+        let last = kinds.len().saturating_sub(1);
+        for i in 0..kinds.len().max(1) {
+            let (index, count) = match kinds.get(i) {
+                Some((device, count)) => (self.group_of(Some(device)), *count),
+                None => (self.group_of(None), gpu.allocatable),
+            };
+            let allocatable = if i == last {
+                allocatable_left
+            } else {
+                count.min(allocatable_left)
+            };
+            let available = if i == last {
+                available_left
+            } else {
+                count.min(available_left)
+            };
+            allocatable_left -= allocatable;
+            available_left -= available;
+            let group = &mut self.summary.report.gpus[index];
+            group.allocatable += allocatable;
+            group.available += available;
+        }
+    }
+
+    fn group_of(&mut self, device: Option<&Device<'t>>) -> usize {
+        if let Some(device) = device {
+            if let Some(&(_, index)) = self.kinds.iter().find(|(kind, _)| same_kind(kind, device)) {
+                return index;
+            }
+        }
+        let key = device.map_or_else(|| gpu_key(&[b""; 4]), gpu_key);
+        let gpus = &mut self.summary.report.gpus;
+        let index = gpus.iter().position(|g| g.key == key).unwrap_or_else(|| {
+            gpus.push(GpuGroup {
+                key,
+                allocatable: 0,
+                available: 0,
+            });
+            gpus.len() - 1
+        });
+        if let Some(device) = device {
+            self.kinds.push((*device, index));
+        }
+        index
     }
 
     fn pool(&mut self, at: T::Node) {
         let tape = self.tape;
-        let mut quantity = None;
-        tape.members(at, |key, value| {
-            if key == b"quantity" {
-                quantity = Some(value);
-            }
+        let (mut quantity, mut class): (_, &[u8]) = (None, b"");
+        tape.members(at, |key, value| match key {
+            b"quantity" => quantity = Some(value),
+            b"info" => tape.members(value, |key, value| {
+                if let (b"class", Scalar::Text(text)) = (key, tape.scalar(value)) {
+                    class = text;
+                }
+            }),
+            _ => {}
         });
         let (a_at, l_at) = quantity.map_or((None, None), |at| self.pair(at));
         let a = self.quantity(a_at, Scale::Unit, Some(POOL_CAP), true);
@@ -346,6 +498,27 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
             if a != -1 && used > a {
                 self.flag(6);
             }
+        }
+        if self.with_report && quantity.is_some() {
+            // Clean pools only (the check compares documents without findings).
+            let a = a.filter(|&a| a != -1).unwrap_or(0);
+            let used = used.unwrap_or(0);
+            let class = String::from_utf8_lossy(class);
+            let storage = &mut self.summary.report.storage;
+            let index = storage
+                .iter()
+                .position(|s| s.class == class)
+                .unwrap_or_else(|| {
+                    storage.push(StorageClassTotal {
+                        class: class.into_owned(),
+                        bytes: Triple::default(),
+                    });
+                    storage.len() - 1
+                });
+            let bytes = &mut storage[index].bytes;
+            bytes.allocatable += a;
+            bytes.allocated += used;
+            bytes.available += a - used;
         }
     }
 
@@ -433,14 +606,19 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
     }
 }
 
-/// The peers' job on one parsed v1 document.
-pub fn run<'t>(tape: &impl Tree<'t>) -> Summary {
+/// The peers' job on one parsed v1 document, and with `with_report` akinv's report besides
+/// findings (nodes, GPU groups, storage classes).
+pub fn run<'t>(tape: &impl Tree<'t>, with_report: bool) -> Summary {
     let mut summary = Summary::default();
     Job {
         tape,
         summary: &mut summary,
         names: Vec::new(),
+        with_report,
+        devices: Vec::new(),
+        kinds: Vec::new(),
     }
     .document();
+    summary.report.gpus.sort_by(|a, b| a.key.cmp(&b.key));
     summary
 }
