@@ -138,32 +138,37 @@ fn walk_tape<F: FnMut(&[u8]) -> usize>(
 #[cfg(feature = "simdjson-cpp")]
 struct SimdjsonDom {
     parser: cxx::UniquePtr<simdjson_sys::dom_ffi::parser>,
-    /// Addresses of the buffer the documents are cut from, padding included.
-    readable: std::ops::Range<usize>,
 }
 
 #[cfg(feature = "simdjson-cpp")]
 impl SimdjsonDom {
-    /// A parser for documents up to `capacity` bytes; `readable` is set before parsing.
-    fn for_one(capacity: usize) -> SimdjsonDom {
+    /// A parser for documents up to `capacity` bytes.
+    fn new(capacity: usize) -> SimdjsonDom {
         SimdjsonDom {
             parser: simdjson_sys::dom_ffi::parser_new(capacity),
-            readable: 0..0,
         }
     }
 
-    fn parse(&mut self, document: &[u8]) -> bool {
+    /// Parses `document`, which must lie in `readable` with SIMDJSON_PADDING bytes after it.
+    fn parse(&mut self, readable: &[u8], document: &[u8]) -> bool {
         let start = document.as_ptr() as usize;
         let end = start + document.len() + simdjson_sys::SIMDJSON_PADDING;
-        assert!(self.readable.start <= start && end <= self.readable.end);
-        // SAFETY: checked above: SIMDJSON_PADDING initialized bytes follow the document.
+        let within = readable.as_ptr_range();
+        assert!(within.start as usize <= start && end <= within.end as usize);
+        // SAFETY: checked above: SIMDJSON_PADDING initialized bytes of `readable`, borrowed for
+        // the whole call, follow the document.
         unsafe { simdjson_sys::dom_ffi::parser_parse(self.parser.pin_mut(), document, false) == 0 }
     }
 
     /// Parses, then hands the tape to `visit`. Getting the tape costs one more pass over it in
     /// the bindings' C++ (it sums the string lengths), which the rows that walk it include.
-    fn run(&mut self, document: &[u8], visit: impl FnOnce(&[u64], &[u8]) -> usize) -> bool {
-        if !self.parse(document) {
+    fn run(
+        &mut self,
+        readable: &[u8],
+        document: &[u8],
+        visit: impl FnOnce(&[u64], &[u8]) -> usize,
+    ) -> bool {
+        if !self.parse(readable, document) {
             return false;
         }
         // SAFETY: the parse above succeeded and the parser is not touched while the view lives.
@@ -215,11 +220,28 @@ fn walk_simdjson<F: FnMut(&[u8]) -> usize>(
     }
 }
 
-/// The lean walkers' totals must be akinv's on every v1 document (and the two walkers' finding
-/// counts each other's), or their speed means nothing. Returns how many documents disagree.
+/// akinv's findings counted in the lean walker's order of codes.
+fn akinv_counts(report: &akinv_core::Report) -> [u32; 9] {
+    use akinv_core::Code;
+    let order = [
+        Code::WrongType,
+        Code::Unparsable,
+        Code::WrappedNegative,
+        Code::NotInt64Safe,
+        Code::Negative,
+        Code::AboveCap,
+        Code::OverAllocated,
+        Code::GpuInfoMismatch,
+        Code::DuplicateNode,
+    ];
+    order.map(|code| report.findings.iter().filter(|f| f.code == code).count() as u32)
+}
+
+/// The lean walkers' totals and finding counts must be akinv's on every v1 document, or their
+/// speed means nothing. Returns how many documents disagree.
 fn check_minimal_v1(lines: &[(usize, &[u8])], policy: &akinv_core::Policy) -> usize {
     #[cfg(feature = "simdjson-cpp")]
-    let mut simdjson = SimdjsonDom::for_one(1 << 26);
+    let mut simdjson = SimdjsonDom::new(1 << 26);
     let (mut agree, mut differ) = (0, 0);
     for (_, line) in lines {
         let report = akinv_core::validate(line, None, policy).expect("valid document");
@@ -246,20 +268,21 @@ fn check_minimal_v1(lines: &[(usize, &[u8])], policy: &akinv_core::Policy) -> us
                     && parts.storage == report.totals.storage)
         };
         #[allow(unused_mut)]
-        let mut same = sonic.totals == akinv && parts_agree(&sonic.report);
+        let mut same = sonic.totals == akinv
+            && sonic.findings == akinv_counts(&report)
+            && parts_agree(&sonic.report);
         #[cfg(feature = "simdjson-cpp")]
         {
             let mut padded = line.to_vec();
             padded.resize(line.len() + simdjson_sys::SIMDJSON_PADDING, b' ');
-            simdjson.readable =
-                padded.as_ptr_range().start as usize..padded.as_ptr_range().end as usize;
             let mut lean = None;
-            simdjson.run(&padded[..line.len()], |words, strings| {
+            simdjson.run(&padded, &padded[..line.len()], |words, strings| {
                 lean = Some(minimal_v1::run(&minimal_v1::Tape { words, strings }, true));
                 0
             });
-            same &=
-                lean.is_some_and(|lean| lean.totals == akinv && lean.findings == sonic.findings);
+            same &= lean.is_some_and(|lean| {
+                lean.totals == akinv && lean.findings == sonic.findings && parts_agree(&lean.report)
+            });
         }
         if same {
             agree += 1;
@@ -268,7 +291,7 @@ fn check_minimal_v1(lines: &[(usize, &[u8])], policy: &akinv_core::Policy) -> us
         }
     }
     println!(
-        "lean walkers vs akinv: {agree} v1 documents agree (totals; nodes, GPU groups and storage where clean), {differ} differ"
+        "lean walkers vs akinv: {agree} v1 documents agree (totals, finding counts; nodes, GPU groups and storage where clean), {differ} differ"
     );
     differ
 }
@@ -302,10 +325,7 @@ fn main() {
         nodes: Vec::new(),
     });
     #[cfg(feature = "simdjson-cpp")]
-    let simdjson = std::cell::RefCell::new(SimdjsonDom {
-        readable: buffer.as_ptr_range().start as usize..buffer.as_ptr_range().end as usize,
-        ..SimdjsonDom::for_one(1 << 26)
-    });
+    let simdjson = std::cell::RefCell::new(SimdjsonDom::new(1 << 26));
     #[allow(unused_mut)]
     let mut jobs: Vec<Job> = vec![
         (
@@ -381,16 +401,16 @@ fn main() {
     jobs.extend::<[Job; 6]>([
         (
             "simdjson (C++): DOM tape",
-            Box::new(|d| simdjson.borrow_mut().parse(d)),
+            Box::new(|d| simdjson.borrow_mut().parse(&buffer, d)),
         ),
         (
             "simdjson (C++): DOM tape, and its view",
-            Box::new(|d| simdjson.borrow_mut().run(d, |_, _| 0)),
+            Box::new(|d| simdjson.borrow_mut().run(&buffer, d, |_, _| 0)),
         ),
         (
             "simdjson (C++): visit every key and scalar",
             Box::new(|d| {
-                simdjson.borrow_mut().run(d, |tape, strings| {
+                simdjson.borrow_mut().run(&buffer, d, |tape, strings| {
                     walk_simdjson(tape, strings, 0, &mut <[u8]>::len).0
                 })
             }),
@@ -398,7 +418,7 @@ fn main() {
         (
             "simdjson (C++): parse every string value",
             Box::new(|d| {
-                simdjson.borrow_mut().run(d, |tape, strings| {
+                simdjson.borrow_mut().run(&buffer, d, |tape, strings| {
                     walk_simdjson(tape, strings, 0, &mut parses_as_quantity).0
                 })
             }),
@@ -407,7 +427,7 @@ fn main() {
         (
             "simdjson (C++): the peers' job, lean walker (v1)",
             Box::new(|d| {
-                simdjson.borrow_mut().run(d, |words, strings| {
+                simdjson.borrow_mut().run(&buffer, d, |words, strings| {
                     let summary = minimal_v1::run(&minimal_v1::Tape { words, strings }, false);
                     summary.findings.iter().sum::<u32>() as usize
                 })
@@ -416,7 +436,7 @@ fn main() {
         (
             "simdjson (C++): + nodes, GPU groups, storage (v1)",
             Box::new(|d| {
-                simdjson.borrow_mut().run(d, |words, strings| {
+                simdjson.borrow_mut().run(&buffer, d, |words, strings| {
                     let summary = minimal_v1::run(&minimal_v1::Tape { words, strings }, true);
                     summary.report.nodes.len() + summary.report.gpus.len()
                 })
