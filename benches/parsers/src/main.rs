@@ -8,6 +8,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 mod minimal_v1;
+use minimal_v1::Depth;
 #[path = "../../../rust/akinv-core/examples/support/touch.rs"]
 mod support;
 
@@ -258,7 +259,7 @@ fn check_minimal_v1(lines: &[(usize, &[u8])], policy: &akinv_core::Policy) -> us
         .map(|t| [t.allocatable, t.allocated, t.available]);
         let value: sonic_rs::Value =
             sonic_rs::from_slice(line).expect("sonic-rs parses the corpus");
-        let sonic = minimal_v1::run(&minimal_v1::Sonic(&value), true);
+        let sonic = minimal_v1::run(&minimal_v1::Sonic(&value), Depth::ReportAndChecks);
         // Nodes, GPU groups and storage classes are compared where akinv found nothing (the
         // lean walker does not settle untrusted values the way akinv reports them).
         let parts_agree = |parts: &minimal_v1::ReportParts| {
@@ -277,7 +278,10 @@ fn check_minimal_v1(lines: &[(usize, &[u8])], policy: &akinv_core::Policy) -> us
             padded.resize(line.len() + simdjson_sys::SIMDJSON_PADDING, b' ');
             let mut lean = None;
             simdjson.run(&padded, &padded[..line.len()], |words, strings| {
-                lean = Some(minimal_v1::run(&minimal_v1::Tape { words, strings }, true));
+                lean = Some(minimal_v1::run(
+                    &minimal_v1::Tape { words, strings },
+                    Depth::ReportAndChecks,
+                ));
                 0
             });
             same &= lean.is_some_and(|lean| {
@@ -371,7 +375,7 @@ fn main() {
             "sonic-rs: the peers' job, lean walker (v1)",
             Box::new(|d| {
                 sonic_rs::from_slice::<sonic_rs::Value>(d).is_ok_and(|value| {
-                    let summary = minimal_v1::run(&minimal_v1::Sonic(&value), false);
+                    let summary = minimal_v1::run(&minimal_v1::Sonic(&value), Depth::PeersJob);
                     black_box(summary.findings);
                     true
                 })
@@ -398,7 +402,7 @@ fn main() {
         ),
     ];
     #[cfg(feature = "simdjson-cpp")]
-    jobs.extend::<[Job; 6]>([
+    jobs.extend::<[Job; 7]>([
         (
             "simdjson (C++): DOM tape",
             Box::new(|d| simdjson.borrow_mut().parse(&buffer, d)),
@@ -428,7 +432,8 @@ fn main() {
             "simdjson (C++): the peers' job, lean walker (v1)",
             Box::new(|d| {
                 simdjson.borrow_mut().run(&buffer, d, |words, strings| {
-                    let summary = minimal_v1::run(&minimal_v1::Tape { words, strings }, false);
+                    let summary =
+                        minimal_v1::run(&minimal_v1::Tape { words, strings }, Depth::PeersJob);
                     summary.findings.iter().sum::<u32>() as usize
                 })
             }),
@@ -437,7 +442,18 @@ fn main() {
             "simdjson (C++): + nodes, GPU groups, storage (v1)",
             Box::new(|d| {
                 simdjson.borrow_mut().run(&buffer, d, |words, strings| {
-                    let summary = minimal_v1::run(&minimal_v1::Tape { words, strings }, true);
+                    let tape = minimal_v1::Tape { words, strings };
+                    let summary = minimal_v1::run(&tape, Depth::Report);
+                    summary.report.nodes.len() + summary.report.gpus.len()
+                })
+            }),
+        ),
+        (
+            "simdjson (C++): + capacities, volumes (v1)",
+            Box::new(|d| {
+                simdjson.borrow_mut().run(&buffer, d, |words, strings| {
+                    let tape = minimal_v1::Tape { words, strings };
+                    let summary = minimal_v1::run(&tape, Depth::ReportAndChecks);
                     summary.report.nodes.len() + summary.report.gpus.len()
                 })
             }),

@@ -49,7 +49,19 @@ const NODE_CAPS: [i128; 4] = [4096 * 1000, 64 << 40, 64, 1 << 50];
 const POOL_CAP: i128 = 10 << 50;
 const COUNTER_CAP: i128 = u32::MAX as i128;
 
-/// What akinv's report holds besides findings, built the way akinv builds it (`with_report`).
+/// How much of akinv's validate the walker does on top of the peers' job.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Depth {
+    /// Totals and finding counts, as the peers compute them.
+    PeersJob,
+    /// Also akinv's nodes, GPU groups and storage-class totals.
+    Report,
+    /// Also the values akinv checks that the peers do not read: each pair's capacity, and the
+    /// volumes_attached and volumes_mounted pairs.
+    ReportAndChecks,
+}
+
+/// What akinv's report holds besides findings, built the way akinv builds it.
 #[derive(Default, Debug, PartialEq)]
 pub struct ReportParts {
     pub nodes: Vec<NodeSummary>,
@@ -179,6 +191,9 @@ impl<'t> Tree<'t> for Sonic<'t> {
     }
 }
 
+/// Where a pair's allocatable, allocated and capacity are, when present.
+type Sides<N> = (Option<N>, Option<N>, Option<N>);
+
 /// A GPU device's (vendor, name, memory size, interface) texts.
 type Device<'t> = [&'t [u8]; 4];
 
@@ -186,7 +201,7 @@ struct Job<'s, 't, T: Tree<'t>> {
     tape: &'s T,
     summary: &'s mut Summary,
     names: Vec<&'t [u8]>,
-    with_report: bool,
+    depth: Depth,
     /// This node's devices; kinds already grouped in this document, with their group.
     devices: Vec<Device<'t>>,
     kinds: Vec<(Device<'t>, usize)>,
@@ -307,6 +322,12 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
 
     /// (allocatable, allocated) positions of a ResourcePair, bare or in {"quantity": ...}.
     fn pair(&self, at: T::Node) -> (Option<T::Node>, Option<T::Node>) {
+        let (allocatable, allocated, _) = self.pair_with_capacity(at);
+        (allocatable, allocated)
+    }
+
+    /// A pair's (allocatable, allocated, capacity) positions.
+    fn pair_with_capacity(&self, at: T::Node) -> Sides<T::Node> {
         let tape = self.tape;
         let mut object = at;
         tape.members(at, |key, value| {
@@ -314,18 +335,35 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
                 object = value;
             }
         });
-        let (mut allocatable, mut allocated) = (None, None);
+        let (mut allocatable, mut allocated, mut capacity) = (None, None, None);
         tape.members(object, |key, value| match key {
             b"allocatable" => allocatable = Some(value),
             b"allocated" => allocated = Some(value),
+            b"capacity" => capacity = Some(value),
             _ => {}
         });
-        (allocatable, allocated)
+        (allocatable, allocated, capacity)
+    }
+
+    /// akinv reads and classifies a pair's capacity too.
+    fn capacity(&mut self, at: Option<T::Node>, scale: Scale, cap: Option<i128>) {
+        if self.depth == Depth::ReportAndChecks {
+            let capacity = at.and_then(|at| self.pair_with_capacity(at).2);
+            self.quantity(capacity, scale, cap, false);
+        }
+    }
+
+    /// A volumes pair: every side classified, nothing totalled.
+    fn volumes(&mut self, at: T::Node) {
+        let (allocatable, allocated, capacity) = self.pair_with_capacity(at);
+        for side in [allocatable, allocated, capacity] {
+            self.quantity(side, Scale::Unit, None, false);
+        }
     }
 
     fn node(&mut self, at: T::Node) {
         let tape = self.tape;
-        let (mut name, mut pairs, mut gpu_info) = (None, [None; 4], 0);
+        let (mut name, mut pairs, mut gpu_info, mut volumes) = (None, [None; 4], 0, [None; 2]);
         self.devices.clear();
         tape.members(at, |key, value| match key {
             b"name" => name = Some(value),
@@ -337,7 +375,7 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
                         tape.members(value, |key, value| {
                             if key == b"info" {
                                 gpu_info = tape.count(value);
-                                if self.with_report {
+                                if self.depth >= Depth::Report {
                                     self.devices.clear();
                                     tape.elements(value, |device| {
                                         let mut fields: Device = [b""; 4];
@@ -361,6 +399,14 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
                         2
                     }
                     b"ephemeral_storage" | b"ephemeralStorage" => 3,
+                    b"volumes_attached" | b"volumesAttached" => {
+                        volumes[0] = Some(value);
+                        return;
+                    }
+                    b"volumes_mounted" | b"volumesMounted" => {
+                        volumes[1] = Some(value);
+                        return;
+                    }
                     _ => return,
                 };
                 pairs[index] = Some(value);
@@ -388,6 +434,7 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
             };
             let a = self.quantity(a_at, scale, Some(NODE_CAPS[index]), true);
             let used = self.quantity(l_at, scale, Some(NODE_CAPS[index]), false);
+            self.capacity(pair, scale, Some(NODE_CAPS[index]));
             let mut triple = Triple::default();
             if let Some(a) = a.filter(|&a| a != -1) {
                 match used {
@@ -409,7 +456,12 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
                 self.flag(7);
             }
         }
-        if self.with_report {
+        if self.depth == Depth::ReportAndChecks {
+            for at in volumes.into_iter().flatten() {
+                self.volumes(at);
+            }
+        }
+        if self.depth >= Depth::Report {
             let [cpu_millis, memory_bytes, gpu, ephemeral_storage_bytes] = resources;
             self.group_gpus(gpu);
             self.summary.report.nodes.push(NodeSummary {
@@ -499,12 +551,13 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
         let (a_at, l_at) = quantity.map_or((None, None), |at| self.pair(at));
         let a = self.quantity(a_at, Scale::Unit, Some(POOL_CAP), true);
         let used = self.quantity(l_at, Scale::Unit, Some(POOL_CAP), false);
+        self.capacity(quantity, Scale::Unit, Some(POOL_CAP));
         if let (Some(a), Some(used)) = (a, used) {
             if a != -1 && used > a {
                 self.flag(6);
             }
         }
-        if self.with_report && quantity.is_some() {
+        if self.depth >= Depth::Report && quantity.is_some() {
             // Clean pools only (the check compares documents without findings).
             let a = a.filter(|&a| a != -1).unwrap_or(0);
             let used = used.unwrap_or(0);
@@ -611,15 +664,14 @@ impl<'t, T: Tree<'t>> Job<'_, 't, T> {
     }
 }
 
-/// The peers' job on one parsed v1 document, and with `with_report` akinv's report besides
-/// findings (nodes, GPU groups, storage classes).
-pub fn run<'t>(tape: &impl Tree<'t>, with_report: bool) -> Summary {
+/// The peers' job on one parsed v1 document, and as much more of akinv's as `depth` says.
+pub fn run<'t>(tape: &impl Tree<'t>, depth: Depth) -> Summary {
     let mut summary = Summary::default();
     Job {
         tape,
         summary: &mut summary,
         names: Vec::new(),
-        with_report,
+        depth,
         devices: Vec::new(),
         kinds: Vec::new(),
     }
