@@ -772,6 +772,65 @@ def test_corrupted_documents_give_a_report_matching_the_oracle(
         assert isinstance(finding.message, str) and finding.message
 
 
+# Keys akinv reads (rust/akinv-core/src/status.rs), which a writer may spell with JSON escapes.
+KNOWN_KEYS = frozenset(
+    "active allocatable allocated available bidEngine bid_engine bidengine capacity class cluster count"
+    " cpu deployments ephemeralStorage ephemeral_storage error gpu info interface inventory leases"
+    " manifest memory memorySize memory_size name nodes orders pending quantity reservations resources"
+    " size storage storage_ephemeral string total_allocatable total_available vendor volumesAttached"
+    " volumesMounted volumes_attached volumes_mounted".split()
+)
+
+
+def escape_keys(text: str, escape: list[bool]) -> str:
+    """`text` with known keys' first letter written as a \\u escape, where `escape` (cycled) says."""
+    picks = iter(escape * (len(text) // max(len(escape), 1) + 1))
+
+    def one(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in KNOWN_KEYS or not next(picks):
+            return match.group(0)
+        return f'"\\u{ord(key[0]):04x}{key[1:]}":'
+
+    return re.sub(r'"([A-Za-z_]+)":', one, text)
+
+
+# A wrapped GPU count under a known key: with every key escaped it was once read as an unknown field.
+WRAPPED_GPU_DOC = {
+    "cluster": {
+        "leases": 0,
+        "inventory": {
+            "available": {
+                "nodes": [
+                    {
+                        "name": "a",
+                        "allocatable": {"cpu": 1000, "gpu": 2**64 - 1, "memory": 1, "storage_ephemeral": 1},
+                        "available": {"cpu": 1000, "gpu": 0, "memory": 1, "storage_ephemeral": 1},
+                    }
+                ]
+            }
+        },
+    }
+}
+
+
+@FEW
+@given(corrupted_documents(), st.lists(st.booleans(), min_size=1, max_size=8))
+@example(("legacy", WRAPPED_GPU_DOC), [True])
+def test_escaped_keys_read_like_plain_ones(corrupted: tuple[str, dict[str, Any]], escape: list[bool]) -> None:
+    """`"\\u0067pu"` is "gpu" to Go and to every JSON reader: a wrapped count behind an escaped
+    key was once neither found nor sanitized."""
+    _, doc = corrupted
+    text = json.dumps(doc)
+    escaped = escape_keys(text, escape)
+    note(escaped)
+    assert json.loads(escaped) == doc
+    assert akinv.validate(escaped).to_dict() == akinv.validate(text).to_dict()
+    fixed, plain_fixed = akinv.sanitize(escaped), akinv.sanitize(text)
+    assert [c.to_dict() for c in fixed.changes] == [c.to_dict() for c in plain_fixed.changes]
+    assert akinv.validate(fixed.data).to_dict() == akinv.validate(plain_fixed.data).to_dict()
+
+
 # Minimal documents of bugs these properties found in akinv (fixed in fd62540); each is also an
 # explicit example of the property that found it.
 

@@ -64,6 +64,16 @@ def test_clean_inventory_document() -> None:
     assert report.totals.memory_bytes.allocated == 2 * (540000000000 - 470000000000)
 
 
+def test_storage_class_written_with_escapes_is_its_decoded_name() -> None:
+    doc = inventory(legacy_node("a"))
+    doc["total_allocatable"]["storage"] = {"beta3": 5}
+    escaped = dumps(doc).replace(b'"beta3"', b'"be\\u0074a3"')
+    assert json.loads(escaped) == doc
+    report = akinv.validate(escaped)
+    assert list(report.totals.storage) == ["beta3"]
+    assert report.to_dict() == akinv.validate(dumps(doc)).to_dict()
+
+
 def test_protojson_encoding_is_read_like_go_json(samples: dict[str, bytes]) -> None:
     protojson = akinv.validate(samples["v1-protojson-3nodes-8xH100.json"])
     assert protojson.schema == "v1" and protojson.ok

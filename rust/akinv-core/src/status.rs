@@ -416,6 +416,33 @@ pub fn read(
     Ok((report, edits))
 }
 
+/// An object key as the walker matches it: Go and every JSON reader take "\u0067pu" as "gpu",
+/// so a key with escapes is matched decoded, or a wrapped count could hide behind an escape.
+enum Key {
+    /// The key's bytes in the input: it has no escapes (nearly every key).
+    InPlace(usize, usize),
+    /// The decoded text of a key with escapes.
+    Unescaped(String),
+}
+
+impl Key {
+    fn of(data: &[u8], key: Option<&str>) -> Option<Key> {
+        let key = key?;
+        Some(match place_in(data, key.as_bytes()) {
+            Some((start, end)) => Key::InPlace(start, end),
+            // jiter decoded the key into its own buffer.
+            None => Key::Unescaped(key.to_owned()),
+        })
+    }
+}
+
+/// Where `slice` lies in `data`, when it is a part of it.
+fn place_in(data: &[u8], slice: &[u8]) -> Option<(usize, usize)> {
+    let start = (slice.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
+    let end = start.checked_add(slice.len())?;
+    (end <= data.len()).then_some((start, end))
+}
+
 impl<'a> Walker<'a, '_> {
     // ---- tokens ----
 
@@ -424,18 +451,25 @@ impl<'a> Walker<'a, '_> {
         if self.jiter.peek()? != Peek::Object {
             return Ok(false);
         }
-        let mut key = self
-            .jiter
-            .next_object_bytes()?
-            .map(|k| Self::span_of(self.data, k));
-        while let Some(span) = key {
-            each(self, &self.data[span.0..span.1])?;
-            key = self
-                .jiter
-                .next_key_bytes()?
-                .map(|k| Self::span_of(self.data, k));
+        let mut key = Key::of(self.data, self.jiter.known_object()?);
+        while let Some(found) = key {
+            match found {
+                Key::InPlace(start, end) => {
+                    let data = self.data;
+                    each(self, &data[start..end])?;
+                }
+                Key::Unescaped(text) => each(self, text.as_bytes())?,
+            }
+            key = Key::of(self.data, self.jiter.next_key()?);
         }
         Ok(true)
+    }
+
+    /// The text of the JSON string whose content (quotes excluded) is `span` of `data`, with its
+    /// escapes decoded; `None` when it does not decode (a lone surrogate).
+    fn unescaped(data: &[u8], span: (usize, usize)) -> Option<String> {
+        let quoted = data.get(span.0.checked_sub(1)?..span.1.checked_add(1)?)?;
+        Jiter::new(quoted).next_str().ok().map(str::to_owned)
     }
 
     /// Consumes a `null`, which Go's encoder writes for nil slices, maps and pointers.
@@ -450,12 +484,8 @@ impl<'a> Walker<'a, '_> {
     /// Where `slice`, which the parser cut from `data`, lies in it: keys are then read from
     /// `data` itself, with no copy and no borrow of the parser.
     fn span_of(data: &[u8], slice: &[u8]) -> (usize, usize) {
-        let start = (slice.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
-        match start.checked_add(slice.len()) {
-            Some(end) if end <= data.len() => (start, end),
-            // Not part of the input (never seen): an empty key matches nothing akinv reads.
-            _ => (0, 0),
-        }
+        // Not part of the input (never seen): an empty key matches nothing akinv reads.
+        place_in(data, slice).unwrap_or((0, 0))
     }
 
     /// Like [`Walker::object`], reporting `wrong-type` and skipping anything but an object or null.
@@ -1106,7 +1136,13 @@ impl<'a> Walker<'a, '_> {
             self.path.push(Seg::Name(start, end));
             let reading = self.lone(spelling, check);
             self.path.pop();
-            let class = String::from_utf8_lossy(&self.data[start..end]);
+            let raw = &self.data[start..end];
+            let class = match raw.contains(&b'\\') {
+                // A class name written with escapes is the name it decodes to, as for keys.
+                true => Self::unescaped(self.data, (start, end))
+                    .unwrap_or_else(|| String::from_utf8_lossy(raw).into_owned()),
+                false => String::from_utf8_lossy(raw).into_owned(),
+            };
             record(self, &class, &reading?);
             key = self
                 .jiter
