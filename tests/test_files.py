@@ -211,3 +211,126 @@ def test_chunked_reading_matches_a_plain_split(
     assert out.read_bytes().splitlines() == [
         akinv.sanitize(line).data if line != b"{broken" else line for _, line in expected
     ]
+
+
+def stdin_of(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+@pytest.mark.parametrize(
+    "first",
+    [b'{"cluster": ', b"[1, 2]", b'"a string"', b"x" * 3000],
+    ids=["broken", "array", "string", "longer-than-a-block"],
+)
+def test_json_lines_on_stdin_whatever_the_first_line(monkeypatch: pytest.MonkeyPatch, first: bytes) -> None:
+    # A bad first line once made the whole stream one bad document: every good line was lost
+    # to `check`, and `sanitize` copied wrapped counts through.
+    stdin_of(monkeypatch, first + b"\n" + GOOD + b"\n" + WRAPPED + b"\n")
+    results = list(akinv.scan(["-"], batch_bytes=1000))
+    assert [(r.line, r.ok, r.error is None) for r in results] == [
+        (1, False, False),
+        (2, True, True),
+        (3, False, True),
+    ]
+
+
+def test_a_pretty_printed_document_on_stdin_is_one_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    stdin_of(monkeypatch, json.dumps(legacy(legacy_node(gpu=2**64 - 1)), indent=2).encode())
+    [result] = list(akinv.scan(["-"], batch_bytes=100))
+    assert result.line is None and result.report is not None
+    assert [f.code for f in result.report.findings] == ["wrapped-negative"]
+
+
+def test_sanitize_file_in_place(tmp_path: Path) -> None:
+    # Opening the output truncated the input before it was read: the file was emptied, exit 0.
+    path = tmp_path / "history.jsonl"
+    write_lines(path, [GOOD, WRAPPED])
+    summary = akinv.sanitize_file(path, path)
+    assert summary.changes == 1
+    assert path.read_bytes() == GOOD + b"\n" + WRAPPED.replace(b"18446744073709551615", b"0") + b"\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["history.jsonl"]
+
+
+def test_sanitize_file_leaves_no_partial_output_on_failure(tmp_path: Path) -> None:
+    out, src = tmp_path / "out.jsonl", tmp_path / "in.jsonl"
+    out.write_bytes(b"previous\n")
+    write_lines(src, [GOOD])
+    with pytest.raises(ValueError, match="threads"):
+        akinv.sanitize_file(src, out, threads=0)
+    assert out.read_bytes() == b"previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+@pytest.mark.parametrize("source", ["file.json", "file.json.gz", "file.log", "stdin"])
+def test_a_document_over_the_limit_is_copied_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    # sanitize said "copied unchanged" but wrote nothing (.json) or cut the copy at the limit.
+    monkeypatch.setattr(akinv.files, "MAX_DOCUMENT_BYTES", 5000)
+    data = dumps(legacy(*(legacy_node(f"node{i}", gpu=2**64 - 1) for i in range(40))))
+    assert len(data) > 5000
+    if source == "stdin":
+        stdin_of(monkeypatch, data)
+        path = "-"
+    else:
+        path = str(tmp_path / source)
+        (gzip.open if source.endswith(".gz") else open)(path, "wb").write(data)  # noqa: SIM115
+    out = tmp_path / "out.json"
+    summary = akinv.sanitize_file(path, out, batch_bytes=1000)
+    assert out.read_bytes() == data
+    assert summary.documents == 1 and "larger than the 5000-byte limit" in summary.errors[0][2]
+
+
+def test_sanitize_file_of_a_directory_separates_documents(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.json").write_bytes(GOOD)
+    (tmp_path / "in" / "b.json").write_bytes(WRAPPED)
+    out = tmp_path / "out.jsonl"
+    akinv.sanitize_file(tmp_path / "in", out)
+    lines = out.read_bytes().splitlines()
+    assert [json.loads(line)["cluster"]["leases"] for line in lines] == [1, 1]
+    assert lines[1] == WRAPPED.replace(b"18446744073709551615", b"0")
+
+
+def test_closed_standard_streams(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # A closed stdin or stdout is None in Python: it raised AttributeError.
+    monkeypatch.setattr(sys, "stdin", None)
+    [result] = list(akinv.scan(["-"]))
+    assert result.error is not None and "standard input is closed" in result.error.message
+    monkeypatch.setattr(sys, "stdout", None)
+    path = tmp_path / "a.json"
+    path.write_bytes(GOOD)
+    with pytest.raises(OSError, match="standard output is closed"):
+        akinv.sanitize_file(path, "-")
+
+
+def test_scan_of_one_path_given_alone(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    write_lines(path, [GOOD])
+    assert [r.ok for r in akinv.scan(str(path))] == [True]
+    assert [r.ok for r in akinv.scan(path)] == [True]
+
+
+def test_an_unlistable_directory_is_a_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_lines(tmp_path / "a.jsonl", [GOOD])
+    real_scandir = os.scandir
+
+    def scandir(path: object) -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)  # type: ignore[call-overload]
+
+    (tmp_path / "locked").mkdir()
+    monkeypatch.setattr(os, "scandir", scandir)
+    results = list(akinv.scan([tmp_path]))
+    assert [r.ok for r in results] == [True, False]
+    assert results[1].error is not None and "Permission denied" in results[1].error.message
+
+
+@pytest.mark.parametrize("batch_bytes", [0, -1])
+def test_batch_bytes_below_one_is_refused_at_once(tmp_path: Path, batch_bytes: int) -> None:
+    # It once made scan and sanitize_file produce nothing, silently.
+    with pytest.raises(ValueError, match="batch_bytes"):
+        akinv.scan([tmp_path], batch_bytes=batch_bytes)
+    with pytest.raises(ValueError, match="batch_bytes"):
+        akinv.sanitize_file(tmp_path, tmp_path / "out", batch_bytes=batch_bytes)

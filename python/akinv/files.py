@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
+import re
+import secrets
+import shutil
+import stat
 import sys
 import zlib
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, closing, nullcontext
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -36,6 +41,8 @@ MAX_DOCUMENT_BYTES = 256 << 20
 DEFAULT_BATCH_BYTES = 2 << 20
 _LINE_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _DOCUMENT_SUFFIXES = (".json", ".json.gz")
+_ALL_SUFFIXES = _LINE_SUFFIXES + _DOCUMENT_SUFFIXES
+_NON_BLANK = re.compile(rb"\S")
 
 Schema = Literal["legacy", "v1", "inventory"]
 _Stream = IO[bytes] | gzip.GzipFile
@@ -70,21 +77,38 @@ class _Unit:
     error: PayloadError | None = None
     start: int = 0
     end: int | None = None
+    # A document over the size limit: the rest of its stream, unread, which sanitize_file copies
+    # on after ``data`` (open only until the next unit is asked for).
+    remainder: _Stream | None = None
 
 
-def _expand(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
-    for raw in paths:
-        path = os.fspath(raw)
-        if path != "-" and os.path.isdir(path):
-            for found in sorted(Path(path).rglob("*")):
-                if found.is_file() and found.name.endswith(_LINE_SUFFIXES + _DOCUMENT_SUFFIXES):
-                    yield str(found)
-        else:
+def _paths(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[str]:
+    """The paths asked for: one path given alone (a common slip) is that path, not its letters."""
+    if isinstance(paths, str | os.PathLike):
+        return [os.fspath(paths)]
+    return [os.fspath(path) for path in paths]
+
+
+def _expand(paths: Iterable[str]) -> Iterator[str | _Unit]:
+    """Each path, with directories replaced by the status files under them (sorted), and an error
+    unit for a directory that cannot be listed."""
+    for path in paths:
+        if path == "-" or not os.path.isdir(path):
             yield path
+            continue
+        found: list[str] = []
+        failed: list[OSError] = []
+        for folder, _, names in os.walk(path, onerror=failed.append):
+            found.extend(os.path.join(folder, name) for name in names if name.endswith(_ALL_SUFFIXES))
+        yield from sorted(found, key=lambda name: Path(name).parts)
+        for error in failed:
+            yield _Unit(error.filename or path, b"", error=_read_error(error.filename or path, error))
 
 
 def _open(path: str) -> AbstractContextManager[_Stream]:
     if path == "-":
+        if sys.stdin is None:
+            raise OSError("standard input is closed")
         # Standard input stays open: it is the caller's, and may be named again.
         return nullcontext(sys.stdin.buffer)
     if path.endswith(".gz"):
@@ -98,11 +122,31 @@ def _is_single_json_error(error: PayloadError) -> bool:
 
 
 def _looks_like_lines(data: bytes) -> bool:
-    """stdin and unknown suffixes: one JSON value is a document, several lines are JSON Lines."""
+    """stdin and unknown suffixes: one JSON value is a document, several lines are JSON Lines.
+
+    A broken first line, or one that is not an object, does not make the whole stream one bad
+    document: a later line that is a JSON object on its own says lines (a pretty-printed document
+    has no such line)."""
+    first_end = data.find(b"\n")
+    if first_end < 0 or _NON_BLANK.search(data, first_end) is None:
+        return False
     try:
         _akinv.validate(data)
     except PayloadError as error:
-        return _is_single_json_error(error)
+        return _is_single_json_error(error) or _has_object_line(data, first_end + 1)
+    return False
+
+
+def _has_object_line(data: bytes, start: int) -> bool:
+    """Whether the first non-blank whole line of ``data`` from ``start`` is a JSON object."""
+    while (end := data.find(b"\n", start)) >= 0:
+        line = data[start:end]
+        if line.strip():
+            try:
+                return isinstance(json.loads(line), dict)
+            except ValueError:
+                return False
+        start = end + 1
     return False
 
 
@@ -220,43 +264,83 @@ def _lines_of(path: str, blocks: Iterable[bytes]) -> Iterator[_Unit]:
         yield _Unit(path, carry, first_line)
 
 
-def _units(paths: Iterable[str | os.PathLike[str]], batch_bytes: int) -> Iterator[_Unit]:
+def _units(paths: Iterable[str], batch_bytes: int) -> Iterator[_Unit]:
     for path in _expand(paths):
+        if isinstance(path, _Unit):
+            yield path
+            continue
         try:
             if path.endswith(_LINE_SUFFIXES):
                 yield from _line_chunks(path, batch_bytes)
-            elif path.endswith(".json") and os.path.getsize(path) > MAX_DOCUMENT_BYTES:
-                size = os.path.getsize(path)
-                message = f"document of {size} bytes is larger than the {MAX_DOCUMENT_BYTES}-byte limit"
-                yield _Unit(path, b"", error=PayloadError(message))
             elif path.endswith(_DOCUMENT_SUFFIXES):
                 with _open(path) as handle:
-                    data = handle.read(MAX_DOCUMENT_BYTES + 1)
-                yield _Unit(path, data)
+                    yield _document(path, handle, b"")
             else:
                 yield from _document_or_lines(path, batch_bytes)
         except _READ_ERRORS as error:
             yield _Unit(path, b"", error=_read_error(path, error))
 
 
+def _document(path: str, handle: _Stream, head: bytes) -> _Unit:
+    """One document: ``head`` and the rest of ``handle``, up to the size limit. Past it, the unit
+    is an error whose remainder is the unread rest (a plain file that is too large is not read)."""
+    size = _plain_file_size(handle)
+    if size is None or size <= MAX_DOCUMENT_BYTES:
+        # read(n) with n below zero would read everything.
+        head += handle.read(max(0, MAX_DOCUMENT_BYTES + 1 - len(head)))
+        if len(head) <= MAX_DOCUMENT_BYTES:
+            return _Unit(path, head)
+        size = None
+    described = "document" if size is None else f"document of {size} bytes"
+    message = f"{described} is larger than the {MAX_DOCUMENT_BYTES}-byte limit"
+    return _Unit(path, head, error=PayloadError(message), remainder=handle)
+
+
+def _plain_file_size(handle: _Stream) -> int | None:
+    """The size of an uncompressed regular file, known without reading it; None for the rest."""
+    if isinstance(handle, gzip.GzipFile):
+        return None
+    try:
+        status = os.fstat(handle.fileno())
+    except (OSError, ValueError):
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
+
+
 def _document_or_lines(path: str, batch_bytes: int) -> Iterator[_Unit]:
     """Standard input and files of other names: one JSON document, or JSON Lines, which are read
-    on as a stream when the first block shows them (memory bounded by the block, not the input)."""
+    on as a stream when the head shows them (memory bounded by the block, not the input)."""
     with _open(path) as handle:
-        head = handle.read(batch_bytes)
+        head = _head(handle, batch_bytes)
         if _looks_like_lines(head):
             with closing(_read_ahead(handle, batch_bytes)) as blocks:
                 yield from _lines_of(path, chain([head], blocks))
-            return
-        # One document, or lines longer than a block: read whole, up to the limit.
-        rest = handle.read(MAX_DOCUMENT_BYTES + 1 - len(head))
-    data = head + rest
-    # A document that fit in the first block was just judged: validating it again to decide
-    # would be a third read of it by the core.
-    if rest and _looks_like_lines(data):
-        yield _Unit(path, data, first_line=1)
-    else:
-        yield _Unit(path, data)
+        else:
+            yield _document(path, handle, head)
+
+
+def _head(handle: _Stream, batch_bytes: int) -> bytes:
+    """The first block, read on while it does not hold a whole second line (the first line is
+    longer than a block), up to the size limit: enough to tell a document from JSON Lines."""
+    head = bytearray(handle.read(batch_bytes))
+    first_end = head.find(b"\n")
+    searched = len(head)
+    while len(head) <= MAX_DOCUMENT_BYTES and not _second_line_whole(head, first_end):
+        more = handle.read(batch_bytes)
+        if not more:
+            break
+        head += more
+        if first_end < 0:
+            first_end = head.find(b"\n", searched)
+        searched = len(head)
+    return bytes(head)
+
+
+def _second_line_whole(head: bytearray, first_end: int) -> bool:
+    if first_end < 0:
+        return False
+    second = _NON_BLANK.search(head, first_end)
+    return second is not None and head.find(b"\n", second.start()) >= 0
 
 
 def _read_error(path: str, error: BaseException, where: str = "") -> PayloadError:
@@ -285,18 +369,34 @@ def _grouped(units: Iterable[_Unit], batch_bytes: int) -> Iterator[list[_Unit]]:
 
 
 def scan(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     *,
     threads: int | None = None,
     schema: Schema | None = None,
     policy: Policy | None = None,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
-) -> Iterator[ScanResult]:
+) -> Generator[ScanResult, None, None]:
     """Validate every document in files, JSON Lines (optionally gzip) and directories, lazily.
 
     ``-`` reads standard input. Unreadable or malformed documents are results with an error,
     never exceptions, so one bad line does not stop a scan of years of history.
     """
+    _check_batch_bytes(batch_bytes)
+    return _scan(_paths(paths), threads, schema, policy, batch_bytes)
+
+
+def _check_batch_bytes(batch_bytes: int) -> None:
+    if batch_bytes < 1:
+        raise ValueError(f"batch_bytes must be at least 1, not {batch_bytes}")
+
+
+def _scan(
+    paths: list[str],
+    threads: int | None,
+    schema: Schema | None,
+    policy: Policy | None,
+    batch_bytes: int,
+) -> Generator[ScanResult, None, None]:
     for group in _grouped(_units(paths, batch_bytes), batch_bytes):
         first = group[0]
         if first.error is not None:
@@ -348,19 +448,61 @@ def sanitize_file(
 ) -> SanitizeSummary:
     """Sanitize a JSON document or a JSON Lines file (gzip by suffix) into ``dst``.
 
-    JSON Lines stay JSON Lines, in order (blank lines dropped); a line that cannot be read is copied as it
-    was and listed in ``errors``, so nothing is lost. ``-`` is stdin or stdout.
+    JSON Lines stay JSON Lines, in order (blank lines dropped); a line or document that cannot be
+    read (one over the 256 MiB limit too) is copied as it was and listed in ``errors``, so nothing
+    is lost. A directory's documents are written one after another, each ending with a newline.
+    ``dst`` is replaced only once it is complete, so it may be ``src`` itself. ``-`` is stdin or
+    stdout.
     """
+    _check_batch_bytes(batch_bytes)
     summary = SanitizeSummary()
-    target = os.fspath(dst)
-    out: _Stream
-    if target == "-":
-        out = sys.stdout.buffer
-    elif target.endswith(".gz"):
-        out = gzip.open(target, "wb")
-    else:
-        out = open(target, "wb")
+    source = os.fspath(src)
+    # A directory's documents follow one another: each ends with a newline, so compact ones
+    # make JSON Lines and none runs into the next.
+    separate = source != "-" and os.path.isdir(source)
+    with _output(os.fspath(dst)) as out:
+        _sanitize_units(_units([source], batch_bytes), out, summary, separate, threads, schema, policy)
+    return summary
 
+
+@contextmanager
+def _output(target: str) -> Iterator[_Stream]:
+    """Where sanitize_file writes: stdout, or a new file that replaces ``target`` only once it is
+    whole, so an output that is also the input is read before it is replaced, and a failed run
+    leaves nothing half-written."""
+    if target == "-":
+        if sys.stdout is None:
+            raise OSError("standard output is closed")
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    folder, name = os.path.split(os.path.abspath(target))
+    temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.part")
+    # Created as open() would create the output (mode 0o666 less the umask), never shared.
+    raw = os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
+    try:
+        if target.endswith(".gz"):
+            with raw, gzip.GzipFile(filename=target, mode="wb", fileobj=raw) as packed:
+                yield packed
+        else:
+            with raw:
+                yield raw
+        os.replace(temporary, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _sanitize_units(
+    units: Iterable[_Unit],
+    out: _Stream,
+    summary: SanitizeSummary,
+    separate: bool,
+    threads: int | None,
+    schema: Schema | None,
+    policy: Policy | None,
+) -> None:
     def record(outcome: Sanitized | PayloadError, original: bytes, source: str, line: int | None) -> None:
         summary.documents += 1
         if isinstance(outcome, PayloadError):
@@ -375,32 +517,39 @@ def sanitize_file(
         if line is not None:
             out.write(b"\n")
 
-    try:
-        for unit in _units([src], batch_bytes):
-            if unit.error is not None:
-                record(unit.error, unit.data, unit.source, None)
-            elif unit.first_line is not None:
-                results = _akinv.sanitize_lines(
-                    unit.data,
-                    first_line=unit.first_line,
-                    start=unit.start,
-                    end=unit.end,
-                    threads=threads,
-                    schema=schema,
-                    policy=policy,
-                )
-                for line, sanitized, original in results:
-                    record(sanitized, original or b"", unit.source, line)
-            else:
-                whole: Sanitized | PayloadError
-                try:
-                    whole = _akinv.sanitize(unit.data, schema=schema, policy=policy)
-                except PayloadError as error:
-                    whole = error
-                record(whole, unit.data, unit.source, None)
-    finally:
-        if out is not sys.stdout.buffer:
-            out.close()
+    for unit in units:
+        if unit.error is not None:
+            record(unit.error, unit.data, unit.source, None)
+            if unit.remainder is not None:
+                _copy_rest(unit, out, summary)
+        elif unit.first_line is not None:
+            results = _akinv.sanitize_lines(
+                unit.data,
+                first_line=unit.first_line,
+                start=unit.start,
+                end=unit.end,
+                threads=threads,
+                schema=schema,
+                policy=policy,
+            )
+            for line, sanitized, original in results:
+                record(sanitized, original or b"", unit.source, line)
         else:
-            out.flush()
-    return summary
+            whole: Sanitized | PayloadError
+            try:
+                whole = _akinv.sanitize(unit.data, schema=schema, policy=policy)
+            except PayloadError as error:
+                whole = error
+            record(whole, unit.data, unit.source, None)
+            written = unit.data if isinstance(whole, PayloadError) else whole.data
+            if separate and not written.endswith(b"\n"):
+                out.write(b"\n")
+
+
+def _copy_rest(unit: _Unit, out: _Stream, summary: SanitizeSummary) -> None:
+    """The unread rest of a document too large to sanitize goes out as it was."""
+    assert unit.remainder is not None
+    try:
+        shutil.copyfileobj(unit.remainder, out, 1 << 20)
+    except _READ_ERRORS as error:
+        summary.errors.append((unit.source, None, _read_error(unit.source, error).message))
