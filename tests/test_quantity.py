@@ -206,3 +206,11 @@ def test_batch_accepts_any_sequence_and_rejects_non_strings() -> None:
         akinv.parse_quantities([1])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="not a single str"):
         akinv.parse_quantities("64")
+
+
+def test_a_str_that_is_not_unicode_text_is_a_quantity_error() -> None:
+    # A lone surrogate raised UnicodeEncodeError, not the documented QuantityError.
+    with pytest.raises(akinv.QuantityError, match="not Unicode text"):
+        akinv.parse_quantity("1\ud800")
+    with pytest.raises(akinv.QuantityError, match=r"texts\[1\]: .*not Unicode text"):
+        akinv.parse_quantities(["1", "\udcff"])

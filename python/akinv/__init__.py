@@ -63,8 +63,15 @@ __all__ = [
 def _as_document(payload: Payload) -> bytes | bytearray | memoryview | str:
     """Decoded documents go back to JSON once; big integers survive json.dumps exactly."""
     if isinstance(payload, Mapping):
-        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_plain)
     return payload
+
+
+def _plain(value: object) -> dict[Any, Any]:
+    """Mappings that are not dicts (a MappingProxyType, a custom Mapping) are written as objects."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"a status document holds JSON values, not {type(value).__name__}")
 
 
 def validate(payload: Payload, /, *, schema: Schema | None = None, policy: Policy | None = None) -> Report:

@@ -5,7 +5,7 @@
 #![forbid(unsafe_code)]
 
 use akinv_core as core;
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
@@ -37,6 +37,17 @@ fn quantity_error(text: &[u8], error: core::QuantityError, index: Option<usize>)
         }
         None => QuantityError::new_err(format!("invalid quantity {shown:?}: {reason}")),
     }
+}
+
+/// A quantity's text; a str that is not Unicode text (a lone surrogate) is an invalid quantity.
+fn quantity_text<'a>(text: &'a Bound<'_, PyString>, index: Option<usize>) -> PyResult<&'a str> {
+    text.to_str().map_err(|_| {
+        let shown = text.repr().map(|r| r.to_string()).unwrap_or_default();
+        let place = index.map(|i| format!("texts[{i}]: ")).unwrap_or_default();
+        QuantityError::new_err(format!(
+            "{place}invalid quantity {shown}: not Unicode text (a lone surrogate)"
+        ))
+    })
 }
 
 /// The one mapping from core document errors to Python exceptions.
@@ -75,6 +86,12 @@ fn extract_input(value: &Bound<'_, PyAny>) -> PyResult<Input> {
     if let Ok(text) = value.extract::<PyBackedStr>() {
         return Ok(Input::Str(text));
     }
+    if value.is_instance_of::<PyString>() {
+        // A str that is not Unicode text (a lone surrogate, as json.loads makes of "\ud800"):
+        // its bytes as they are, which the core refuses as invalid UTF-8, saying where.
+        let bytes = value.call_method1("encode", ("utf-8", "surrogatepass"))?;
+        return Ok(Input::Bytes(bytes.extract::<PyBackedBytes>()?));
+    }
     if let Ok(view) = value.cast::<pyo3::types::PyMemoryView>() {
         let copied = PyBytes::new(
             value.py(),
@@ -86,6 +103,25 @@ fn extract_input(value: &Bound<'_, PyAny>) -> PyResult<Input> {
         "a status document must be bytes, bytearray, memoryview, str or dict, not {}",
         value.get_type().name()?
     )))
+}
+
+/// A cap is a count a node could hold, so it fits an int64 column like every number akinv
+/// reports: above that, sums of capped values could not be stored.
+fn cap_arg(name: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i128>> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let cap = match value.extract::<i128>() {
+        Ok(cap) => Some(cap),
+        Err(error) if error.is_instance_of::<PyOverflowError>(value.py()) => None,
+        Err(error) => return Err(error),
+    };
+    match cap {
+        Some(cap) if (0..core::INT64_LIMIT).contains(&cap) => Ok(Some(cap)),
+        _ => Err(PyValueError::new_err(format!(
+            "cap {name} must be between 0 and 2**63 - 1, got {value}"
+        ))),
+    }
 }
 
 fn schema_arg(schema: Option<&str>) -> PyResult<Option<core::Schema>> {
@@ -123,11 +159,11 @@ impl Policy {
     #[pyo3(signature = (*, gpu=None, cpu_millis=None, memory_bytes=None, ephemeral_storage_bytes=None, storage_bytes=None, int_limit=None, severity=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        gpu: Option<i128>,
-        cpu_millis: Option<i128>,
-        memory_bytes: Option<i128>,
-        ephemeral_storage_bytes: Option<i128>,
-        storage_bytes: Option<i128>,
+        gpu: Option<&Bound<'_, PyAny>>,
+        cpu_millis: Option<&Bound<'_, PyAny>>,
+        memory_bytes: Option<&Bound<'_, PyAny>>,
+        ephemeral_storage_bytes: Option<&Bound<'_, PyAny>>,
+        storage_bytes: Option<&Bound<'_, PyAny>>,
         int_limit: Option<&Bound<'_, PyAny>>,
         severity: Option<HashMap<String, String>>,
     ) -> PyResult<Self> {
@@ -144,12 +180,7 @@ impl Policy {
             ),
             (&mut caps.storage_bytes, storage_bytes, "storage_bytes"),
         ] {
-            if let Some(value) = value {
-                if value < 0 {
-                    return Err(PyValueError::new_err(format!(
-                        "cap {name} must not be negative, got {value}"
-                    )));
-                }
+            if let Some(value) = cap_arg(name, value)? {
                 *slot = value;
             }
         }
@@ -683,10 +714,16 @@ fn to_sanitized(py: Python<'_>, s: core::Sanitized) -> PyResult<Sanitized> {
     })
 }
 
-fn threads_arg(threads: Option<usize>) -> PyResult<Option<usize>> {
+/// The most worker threads a call may ask for: far more than any machine's cores.
+const MAX_THREADS: i64 = 1024;
+
+fn threads_arg(threads: Option<i64>) -> PyResult<Option<usize>> {
     match threads {
-        Some(0) => Err(PyValueError::new_err("threads must be at least 1")),
-        other => Ok(other),
+        None => Ok(None),
+        Some(n @ 1..=MAX_THREADS) => Ok(usize::try_from(n).ok()),
+        Some(n) => Err(PyValueError::new_err(format!(
+            "threads must be between 1 and {MAX_THREADS}, not {n}"
+        ))),
     }
 }
 
@@ -749,7 +786,9 @@ impl TextChunk {
                         .unwrap_or_default()
                 ))
             })?;
-            self.bytes.extend_from_slice(text.to_str()?.as_bytes());
+            let index = self.first + self.ends.len();
+            self.bytes
+                .extend_from_slice(quantity_text(text, Some(index))?.as_bytes());
             self.ends.push(self.bytes.len());
         }
         Ok(!self.ends.is_empty())
@@ -866,7 +905,7 @@ fn parse_quantity_list<'py>(
 fn run_batch<T: Send>(
     py: Python<'_>,
     payloads: &Bound<'_, PyAny>,
-    threads: Option<usize>,
+    threads: Option<i64>,
     schema: Option<&str>,
     policy: Option<&Policy>,
     job: BatchJob<T>,
@@ -914,7 +953,8 @@ mod _akinv {
     /// Parses one Kubernetes quantity exactly (see akinv.parse_quantity).
     #[pyfunction]
     #[pyo3(signature = (text, /, *, milli = false))]
-    fn parse_quantity(text: &str, milli: bool) -> PyResult<i128> {
+    fn parse_quantity(text: &Bound<'_, PyString>, milli: bool) -> PyResult<i128> {
+        let text = quantity_text(text, None)?;
         core::parse_int(text.as_bytes(), scale(milli))
             .map_err(|e| quantity_error(text.as_bytes(), e, None))
     }
@@ -992,7 +1032,7 @@ mod _akinv {
         first_line: usize,
         start: usize,
         end: Option<usize>,
-        threads: Option<usize>,
+        threads: Option<i64>,
         schema: Option<&str>,
         policy: Option<&Policy>,
     ) -> PyResult<Vec<(usize, Py<PyAny>)>> {
@@ -1037,7 +1077,7 @@ mod _akinv {
         first_line: usize,
         start: usize,
         end: Option<usize>,
-        threads: Option<usize>,
+        threads: Option<i64>,
         schema: Option<&str>,
         policy: Option<&Policy>,
     ) -> PyResult<Vec<SanitizedLine<'py>>> {
@@ -1073,7 +1113,7 @@ mod _akinv {
     fn validate_many(
         py: Python<'_>,
         payloads: &Bound<'_, PyAny>,
-        threads: Option<usize>,
+        threads: Option<i64>,
         schema: Option<&str>,
         policy: Option<&Policy>,
     ) -> PyResult<Vec<Py<PyAny>>> {
@@ -1094,7 +1134,7 @@ mod _akinv {
     fn sanitize_many(
         py: Python<'_>,
         payloads: &Bound<'_, PyAny>,
-        threads: Option<usize>,
+        threads: Option<i64>,
         schema: Option<&str>,
         policy: Option<&Policy>,
     ) -> PyResult<Vec<Py<PyAny>>> {
