@@ -17,7 +17,7 @@ Rules (first match wins when classifying one value):
 * ``above-cap``: above the per-node plausibility cap.
 
 Node triples (allocatable, allocated, available) are built from trusted values only, and the
-totals are their per-resource sums.
+totals are their per-resource sums, bounded by the largest allowed integer.
 """
 
 from __future__ import annotations
@@ -411,4 +411,8 @@ def expected_totals(
         for name, usage in node.items():
             for field, value in usage.items():
                 totals[name][field] += value
-    return totals
+    # A sum past the limit is reported as the largest allowed integer (a sum-saturated finding).
+    return {
+        name: {field: min(value, int_limit - 1) for field, value in usage.items()}
+        for name, usage in totals.items()
+    }

@@ -277,8 +277,26 @@ def test_policy_rejects_nonsense() -> None:
         akinv.Policy(int_limit="int32")
     with pytest.raises(ValueError, match="int_limit"):
         akinv.Policy(int_limit=2**63)
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match="cap gpu must be between 0 and 2\\*\\*63 - 1"):
         akinv.Policy(gpu=-1)
+    # Caps beyond int64 let sums of accepted values leave int64; beyond i128 they raised
+    # OverflowError out of `akinv check --policy`.
+    for too_large in (2**63, 2**200):
+        with pytest.raises(ValueError, match="cap memory_bytes"):
+            akinv.Policy(memory_bytes=too_large)
+    assert akinv.Policy(memory_bytes=2**63 - 1).memory_bytes == 2**63 - 1
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1025])
+def test_thread_counts_out_of_range_are_refused(threads: int) -> None:
+    # -1 raised OverflowError, and 20,000 threads for 4 documents took minutes.
+    with pytest.raises(ValueError, match="threads must be between 1 and 1024"):
+        akinv.validate_many([dumps(legacy(legacy_node()))], threads=threads)
+
+
+def test_more_threads_than_documents_is_fine() -> None:
+    reports = akinv.validate_many([dumps(legacy(legacy_node()))] * 3, threads=1024)
+    assert [r.ok for r in reports if isinstance(r, akinv.Report)] == [True] * 3
 
 
 # ---- observed anomalies (shared/samples/observed-anomalies.tsv): one fixture per row ----
@@ -387,6 +405,29 @@ def test_unknown_shape_names_the_accepted_shapes() -> None:
         akinv.validate(b'{"hello": "world"}')
 
 
+def test_a_str_that_is_not_unicode_text_is_a_payload_error() -> None:
+    # json.loads("\"\\ud800\"") makes a lone surrogate; it raised a TypeError saying a str is
+    # not a str, and aborted whole batches.
+    doc = legacy(legacy_node("bad\ud800"))
+    good = dumps(legacy(legacy_node()))
+    with pytest.raises(akinv.PayloadError, match="invalid unicode code point"):
+        akinv.validate(json.dumps(doc, ensure_ascii=False))
+    with pytest.raises(akinv.PayloadError):
+        akinv.validate(doc)
+    reports = akinv.validate_many([good, json.dumps(doc, ensure_ascii=False), good])
+    assert [type(r).__name__ for r in reports] == ["Report", "PayloadError", "Report"]
+
+
+def test_any_mapping_is_a_decoded_document() -> None:
+    from types import MappingProxyType
+
+    doc = legacy(legacy_node(gpu=2**64 - 1))
+    expected = akinv.validate(doc).to_dict()
+    assert akinv.validate(MappingProxyType(doc)).to_dict() == expected
+    nested = {**doc, "cluster": MappingProxyType(doc["cluster"])}
+    assert akinv.validate(nested).to_dict() == expected
+
+
 def test_wrong_input_type_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="status document"):
         akinv.validate(42)  # type: ignore[arg-type]
@@ -479,3 +520,24 @@ def test_protojson_quantity_holding_a_number_is_wrong_type() -> None:
     assert finding.path.endswith("resources.memory.quantity.allocatable") and finding.value == "64"
     sanitized = akinv.sanitize(dumps(v1(node)))
     assert b'"allocatable": {"string": "1"}' in sanitized.data
+
+
+def test_report_totals_stay_within_the_integer_limit() -> None:
+    # 8,200 nodes within every cap summed past int64: the total could not be stored.
+    node = {"cpu": 1000, "gpu": 0, "memory": 1, "storage_ephemeral": 2**50}
+    doc = {"nodes": [{"name": f"n{i}", "allocatable": node, "available": node} for i in range(8200)]}
+    report = akinv.validate(doc)
+    exact = 8200 * 2**50
+    assert report.totals.ephemeral_storage_bytes.allocatable == 2**63 - 1
+    assert report.totals.ephemeral_storage_bytes.available == 2**63 - 1
+    saturated = [f for f in report.findings if f.code == "sum-saturated"]
+    assert [(f.severity, f.resource, f.value) for f in saturated] == [("warning", "ephemeral_storage", exact)] * 2
+    assert report.ok
+
+
+def test_report_totals_follow_a_js_limit() -> None:
+    policy = akinv.Policy(memory_bytes=2**53 - 1, int_limit="js")
+    node = legacy_node("a", allocatable={"memory": 2**53 - 1}, memory=2**53 - 1)
+    report = akinv.validate(legacy(node, {**node, "name": "b"}), policy=policy)
+    assert report.totals.memory_bytes.allocatable == 2**53 - 1
+    assert {f.value for f in report.findings if f.code == "sum-saturated"} == {2 * (2**53 - 1)}

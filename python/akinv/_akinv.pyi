@@ -19,6 +19,7 @@ _Code = Literal[
     "gpu-info-mismatch",
     "duplicate-node",
     "total-mismatch",
+    "sum-saturated",
 ]
 _Severity = Literal["error", "warning"]
 

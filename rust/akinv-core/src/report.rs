@@ -49,10 +49,11 @@ pub enum Code {
     GpuInfoMismatch,
     DuplicateNode,
     TotalMismatch,
+    SumSaturated,
 }
 
 impl Code {
-    pub const ALL: [Code; 11] = [
+    pub const ALL: [Code; 12] = [
         Code::WrappedNegative,
         Code::OverAllocated,
         Code::Negative,
@@ -64,6 +65,7 @@ impl Code {
         Code::GpuInfoMismatch,
         Code::DuplicateNode,
         Code::TotalMismatch,
+        Code::SumSaturated,
     ];
 
     pub fn name(self) -> &'static str {
@@ -79,6 +81,7 @@ impl Code {
             Code::GpuInfoMismatch => "gpu-info-mismatch",
             Code::DuplicateNode => "duplicate-node",
             Code::TotalMismatch => "total-mismatch",
+            Code::SumSaturated => "sum-saturated",
         }
     }
 
@@ -93,7 +96,7 @@ impl Code {
     /// Warnings describe inconsistency; errors describe numbers that must not be trusted.
     pub fn default_severity(self) -> Severity {
         match self {
-            Code::GpuInfoMismatch | Code::TotalMismatch => Severity::Warning,
+            Code::GpuInfoMismatch | Code::TotalMismatch | Code::SumSaturated => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -223,6 +226,15 @@ pub struct Triple {
 }
 
 impl Triple {
+    /// Each field with its name, to bound them one by one.
+    pub(crate) fn fields_mut(&mut self) -> [(&'static str, &mut i128); 3] {
+        [
+            ("allocatable", &mut self.allocatable),
+            ("allocated", &mut self.allocated),
+            ("available", &mut self.available),
+        ]
+    }
+
     fn add(&mut self, other: &Triple) {
         self.allocatable = self.allocatable.saturating_add(other.allocatable);
         self.allocated = self.allocated.saturating_add(other.allocated);

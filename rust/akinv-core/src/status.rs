@@ -1976,6 +1976,62 @@ impl<'a> Walker<'a, '_> {
         }
         self.duplicate_nodes();
         self.gpus.sort_by(|a, b| a.key.cmp(&b.key));
+        self.saturate_sums();
+    }
+
+    /// Sums of trusted node values can pass the integer limit (thousands of nodes at the caps):
+    /// every report number must fit an int64 column (or the policy's limit), so a sum above it
+    /// is reported as the limit, with a finding holding the exact sum.
+    fn saturate_sums(&mut self) {
+        let largest = self.policy.int_limit.saturating_sub(1);
+        let mut over: Vec<(String, Option<&'static str>, i128)> = Vec::new();
+        let mut bound = |value: &mut i128, what: String, resource: Option<&'static str>| {
+            if *value > largest {
+                over.push((what, resource, *value));
+                *value = largest;
+            }
+        };
+        for res in Res::ALL {
+            let triple = Res::triple(res, &mut self.totals.resources);
+            for (field, value) in triple.fields_mut() {
+                bound(value, format!("{} {field}", res.name()), Some(res.name()));
+            }
+        }
+        for class in &mut self.totals.storage {
+            for (field, value) in class.bytes.fields_mut() {
+                bound(
+                    value,
+                    format!("storage class {:?} {field}", class.class),
+                    Some("storage"),
+                );
+            }
+        }
+        for group in &mut self.gpus {
+            let kind = format!("{} {}", group.key.vendor, group.key.model);
+            bound(
+                &mut group.allocatable,
+                format!("GPU group {kind:?} allocatable"),
+                Some("gpu"),
+            );
+            bound(
+                &mut group.available,
+                format!("GPU group {kind:?} available"),
+                Some("gpu"),
+            );
+        }
+        for (what, resource, sum) in over {
+            self.findings.push(Finding {
+                code: Code::SumSaturated,
+                severity: self.policy.severity(Code::SumSaturated),
+                path: self.node_array_path.clone().unwrap_or_default(),
+                node: None,
+                resource,
+                value: FindingValue::Int(sum),
+                message: format!(
+                    "the nodes' {what} sum to {sum}, above {largest}, the largest integer a report holds; reported as {largest}"
+                ),
+            });
+        }
     }
 
     fn duplicate_nodes(&mut self) {
