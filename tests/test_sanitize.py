@@ -203,3 +203,25 @@ def test_duplicate_keys_leave_no_unsafe_integer(data: bytes) -> None:
     result = akinv.sanitize(data)
     assert b"18446744073709551615" not in result.data
     assert akinv.sanitize(result.data).changes == []
+
+
+@pytest.mark.parametrize(
+    "quantity",
+    [
+        '{"string":"18446744073709551615","string":"8"}',
+        '{"string":"8","string":"18446744073709551615"}',
+        '{"string":"18446744073709551615","string":"18446744073709551615"}',
+        '{"string":5,"string":"8"}',
+    ],
+)
+def test_protojson_quantity_given_twice_is_sanitized_whole(quantity: str) -> None:
+    # An untrusted first "string" was kept: sanitize changed nothing and never reached a clean
+    # document.
+    doc = dumps(v1(v1_node()))
+    doc = doc.replace(b'"allocatable": "8"', b'"allocatable": ' + quantity.encode(), 1)
+    assert quantity.encode() in doc
+    assert not akinv.validate(doc).ok
+    once = akinv.sanitize(doc)
+    assert once.changes
+    assert akinv.validate(once.data).ok
+    assert akinv.sanitize(once.data).changes == []

@@ -727,8 +727,10 @@ impl<'a> Walker<'a, '_> {
                 let mut reading = Reading::ABSENT;
                 self.object(|w, key| match (key, w.jiter.peek()?) {
                     // The path stays at the quantity's own key, as Go's JSON would name it.
+                    // Given twice, the last counts, and an untrusted earlier one is zeroed too.
                     (b"string", Peek::String) => {
-                        reading = w.number(spelling, check)?;
+                        let last = w.number(spelling, check)?;
+                        w.keep_last(&mut reading, last, "\"0\"", "string");
                         Ok(())
                     }
                     // protojson's Quantity.string is a string: anything else there is wrong.
@@ -737,12 +739,13 @@ impl<'a> Walker<'a, '_> {
                         w.wrong_type("a quantity string")?;
                         let end = w.jiter.current_index();
                         let trust = Trust::Untrusted(Code::WrongType);
-                        reading = Reading {
+                        let last = Reading {
                             value: 0,
                             trust,
                             start,
                             end,
                         };
+                        w.keep_last(&mut reading, last, "\"0\"", "string");
                         Ok(())
                     }
                     _ => w.skip(),
