@@ -16,6 +16,7 @@ use crate::report::{
     Totals, Triple,
 };
 use jiter::{Jiter, JiterError, LinePosition, Peek};
+use std::collections::HashMap;
 
 /// A document that cannot be read at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,6 +273,22 @@ impl RawGpu {
             })
     }
 
+    /// The bytes two devices of one kind share ([`RawGpu::same_kind`]): labels trimmed and
+    /// lower-cased, the memory size trimmed, with a separator no UTF-8 text holds.
+    fn normalized(&self, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, &(start, end)) in self.fields.iter().enumerate() {
+            let field = data[start..end].trim_ascii();
+            if i == MEMORY_SIZE {
+                out.extend_from_slice(field);
+            } else {
+                out.extend(field.iter().map(u8::to_ascii_lowercase));
+            }
+            out.push(0xFF);
+        }
+        out
+    }
+
     /// Lower-cased labels (the catalogue mixes "SXM5", "PCIe", "Nothsure") and a normalized size.
     fn key(&self, data: &[u8]) -> GpuKey {
         let text = |i: usize| {
@@ -283,6 +300,62 @@ impl RawGpu {
             model: text(1).to_ascii_lowercase(),
             memory_size: normalize_memory_size(&text(MEMORY_SIZE)),
             interface: text(3).to_ascii_lowercase(),
+        }
+    }
+}
+
+/// Device kinds seen so far, each with a value: found by scanning while there are few (nearly
+/// every document: no allocation), by a hash of their normalized labels once there are many, or
+/// a document listing thousands of models would take quadratic time (40,000 took 17 s).
+struct Kinds<V> {
+    entries: Vec<(RawGpu, V)>,
+    /// Normalized labels -> index in `entries`, filled once `entries` outgrows a scan.
+    hashed: HashMap<Vec<u8>, usize>,
+}
+
+impl<V> Default for Kinds<V> {
+    fn default() -> Self {
+        Kinds {
+            entries: Vec::new(),
+            hashed: HashMap::new(),
+        }
+    }
+}
+
+impl<V> Kinds<V> {
+    const SCANNED: usize = 16;
+
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.hashed.clear();
+    }
+
+    /// The index of the entry of `raw`'s kind, if there is one.
+    fn find(&self, raw: &RawGpu, data: &[u8]) -> Option<usize> {
+        if self.entries.len() <= Self::SCANNED {
+            return self
+                .entries
+                .iter()
+                .position(|(kind, _)| kind.same_kind(raw, data));
+        }
+        self.hashed.get(&raw.normalized(data)).copied()
+    }
+
+    fn push(&mut self, raw: RawGpu, value: V, data: &[u8]) {
+        self.entries.push((raw, value));
+        match self.entries.len() {
+            n if n <= Self::SCANNED => {}
+            // Crossing the threshold hashes every entry so far; later ones one by one.
+            n if n == Self::SCANNED + 1 => {
+                for (index, (kind, _)) in self.entries.iter().enumerate() {
+                    self.hashed.entry(kind.normalized(data)).or_insert(index);
+                }
+            }
+            n => {
+                self.hashed
+                    .entry(raw.normalized(data))
+                    .or_insert(n.saturating_sub(1));
+            }
         }
     }
 }
@@ -345,9 +418,11 @@ pub(crate) struct Walker<'a, 'p> {
     gpus: Vec<GpuGroup>,
     /// Device kinds already grouped in this document, as raw bytes, with their group's index:
     /// providers repeat one model over many nodes, and building a key costs allocations.
-    gpu_kinds: Vec<(RawGpu, usize)>,
+    gpu_kinds: Kinds<usize>,
     /// Per-node scratch: each kind of device on the node and how many there are.
-    node_gpu_kinds: Vec<(RawGpu, i128)>,
+    node_gpu_kinds: Kinds<i128>,
+    /// `gpus` by key, once there are too many groups to scan.
+    gpu_groups: HashMap<GpuKey, usize>,
     inventory_ready: bool,
     edits: Option<Vec<Edit>>,
     reported_totals: ReportedTotals,
@@ -374,8 +449,9 @@ pub fn read(
         node_indices: Vec::new(),
         totals: Totals::default(),
         gpus: Vec::new(),
-        gpu_kinds: Vec::new(),
-        node_gpu_kinds: Vec::new(),
+        gpu_kinds: Kinds::default(),
+        node_gpu_kinds: Kinds::default(),
+        gpu_groups: HashMap::new(),
         inventory_ready: true,
         edits: sanitize.then(Vec::new),
         reported_totals: ReportedTotals::default(),
@@ -1384,21 +1460,18 @@ impl<'a> Walker<'a, '_> {
         let mut kinds = std::mem::take(&mut self.node_gpu_kinds);
         kinds.clear();
         for device in &node.gpu_devices {
-            match kinds
-                .iter_mut()
-                .find(|(k, _)| k.same_kind(device, self.data))
-            {
-                Some((_, n)) => *n = n.saturating_add(1),
-                None => kinds.push((*device, 1)),
+            match kinds.find(device, self.data) {
+                Some(at) => kinds.entries[at].1 = kinds.entries[at].1.saturating_add(1),
+                None => kinds.push(*device, 1, self.data),
             }
         }
         // Available devices are taken in the order the provider lists them; the last kind
         // takes what is left. No device list: all of the node's GPUs go to the unknown kind.
         let mut allocatable_left = gpu.allocatable;
         let mut available_left = gpu.available;
-        let last = kinds.len().saturating_sub(1);
-        for i in 0..kinds.len().max(1) {
-            let (index, count) = match kinds.get(i) {
+        let last = kinds.entries.len().saturating_sub(1);
+        for i in 0..kinds.entries.len().max(1) {
+            let (index, count) = match kinds.entries.get(i) {
                 Some((raw, count)) => (self.group_of(Some(raw)), *count),
                 None => (self.group_of(None), gpu.allocatable),
             };
@@ -1426,12 +1499,8 @@ impl<'a> Walker<'a, '_> {
     /// Labels are lower-cased and sizes normalized, so kinds spelled differently can share one.
     fn group_of(&mut self, raw: Option<&RawGpu>) -> usize {
         if let Some(raw) = raw {
-            if let Some(&(_, index)) = self
-                .gpu_kinds
-                .iter()
-                .find(|(seen, _)| seen.same_kind(raw, self.data))
-            {
-                return index;
+            if let Some(at) = self.gpu_kinds.find(raw, self.data) {
+                return self.gpu_kinds.entries[at].1;
             }
         }
         let key = match raw {
@@ -1443,19 +1512,33 @@ impl<'a> Walker<'a, '_> {
                 interface: String::new(),
             },
         };
-        let index = match self.gpus.iter().position(|g| g.key == key) {
+        let found = if self.gpus.len() <= Kinds::<usize>::SCANNED {
+            self.gpus.iter().position(|g| g.key == key)
+        } else {
+            if self.gpu_groups.is_empty() {
+                for (index, group) in self.gpus.iter().enumerate() {
+                    self.gpu_groups.insert(group.key.clone(), index);
+                }
+            }
+            self.gpu_groups.get(&key).copied()
+        };
+        let index = match found {
             Some(index) => index,
             None => {
+                let index = self.gpus.len();
+                if !self.gpu_groups.is_empty() {
+                    self.gpu_groups.insert(key.clone(), index);
+                }
                 self.gpus.push(GpuGroup {
                     key,
                     allocatable: 0,
                     available: 0,
                 });
-                self.gpus.len().saturating_sub(1)
+                index
             }
         };
         if let Some(raw) = raw {
-            self.gpu_kinds.push((*raw, index));
+            self.gpu_kinds.push(*raw, index, self.data);
         }
         index
     }
@@ -1987,40 +2070,40 @@ impl<'a> Walker<'a, '_> {
     /// is reported as the limit, with a finding holding the exact sum.
     fn saturate_sums(&mut self) {
         let largest = self.policy.int_limit.saturating_sub(1);
-        let mut over: Vec<(String, Option<&'static str>, i128)> = Vec::new();
-        let mut bound = |value: &mut i128, what: String, resource: Option<&'static str>| {
-            if *value > largest {
-                over.push((what, resource, *value));
-                *value = largest;
-            }
-        };
+        // What went over, described only then: most documents have nothing to describe.
+        let mut over: Vec<(String, &'static str, i128)> = Vec::new();
         for res in Res::ALL {
             let triple = Res::triple(res, &mut self.totals.resources);
             for (field, value) in triple.fields_mut() {
-                bound(value, format!("{} {field}", res.name()), Some(res.name()));
+                if *value > largest {
+                    over.push((format!("{} {field}", res.name()), res.name(), *value));
+                    *value = largest;
+                }
             }
         }
         for class in &mut self.totals.storage {
             for (field, value) in class.bytes.fields_mut() {
-                bound(
-                    value,
-                    format!("storage class {:?} {field}", class.class),
-                    Some("storage"),
-                );
+                if *value > largest {
+                    over.push((
+                        format!("storage class {:?} {field}", class.class),
+                        "storage",
+                        *value,
+                    ));
+                    *value = largest;
+                }
             }
         }
         for group in &mut self.gpus {
-            let kind = format!("{} {}", group.key.vendor, group.key.model);
-            bound(
-                &mut group.allocatable,
-                format!("GPU group {kind:?} allocatable"),
-                Some("gpu"),
-            );
-            bound(
-                &mut group.available,
-                format!("GPU group {kind:?} available"),
-                Some("gpu"),
-            );
+            for (field, value) in [
+                ("allocatable", &mut group.allocatable),
+                ("available", &mut group.available),
+            ] {
+                if *value > largest {
+                    let kind = format!("{} {}", group.key.vendor, group.key.model);
+                    over.push((format!("GPU group {kind:?} {field}"), "gpu", *value));
+                    *value = largest;
+                }
+            }
         }
         for (what, resource, sum) in over {
             self.findings.push(Finding {
@@ -2028,7 +2111,7 @@ impl<'a> Walker<'a, '_> {
                 severity: self.policy.severity(Code::SumSaturated),
                 path: self.node_array_path.clone().unwrap_or_default(),
                 node: None,
-                resource,
+                resource: Some(resource),
                 value: FindingValue::Int(sum),
                 message: format!(
                     "the nodes' {what} sum to {sum}, above {largest}, the largest integer a report holds; reported as {largest}"
