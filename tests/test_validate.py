@@ -531,7 +531,9 @@ def test_report_totals_stay_within_the_integer_limit() -> None:
     assert report.totals.ephemeral_storage_bytes.allocatable == 2**63 - 1
     assert report.totals.ephemeral_storage_bytes.available == 2**63 - 1
     saturated = [f for f in report.findings if f.code == "sum-saturated"]
-    assert [(f.severity, f.resource, f.value) for f in saturated] == [("warning", "ephemeral_storage", exact)] * 2
+    assert [(f.severity, f.resource, f.value) for f in saturated] == [
+        ("warning", "ephemeral_storage", exact)
+    ] * 2
     assert report.ok
 
 

@@ -83,7 +83,8 @@ fn parallel<T: Sync, R: Send>(
     threads: Option<usize>,
     job: impl Fn(&T) -> R + Sync + Send,
 ) -> Vec<R> {
-    match threads {
+    // More threads than items would only be idle (and each costs a spawn).
+    match threads.map(|n| n.min(items.len()).max(1)) {
         Some(1) => items.iter().map(job).collect(),
         // The global pool already has that many threads: building another per call costs
         // more than a small batch (criterion: 581 -> 726 MiB/s on the samples).
