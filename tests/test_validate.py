@@ -543,3 +543,11 @@ def test_report_totals_follow_a_js_limit() -> None:
     report = akinv.validate(legacy(node, {**node, "name": "b"}), policy=policy)
     assert report.totals.memory_bytes.allocatable == 2**53 - 1
     assert {f.value for f in report.findings if f.code == "sum-saturated"} == {2 * (2**53 - 1)}
+
+
+def test_integers_past_4300_digits_are_malformed_as_for_python() -> None:
+    # As json.loads refuses them (sys.get_int_max_str_digits); up to the limit they are read.
+    base = dumps(legacy(legacy_node()))[:-1]
+    assert akinv.validate(base + b', "x": ' + b"1" * 4300 + b"}").ok
+    with pytest.raises(akinv.PayloadError, match="number out of range"):
+        akinv.validate(base + b', "x": ' + b"1" * 4301 + b"}")
