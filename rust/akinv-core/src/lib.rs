@@ -83,13 +83,18 @@ fn parallel<T: Sync, R: Send>(
     threads: Option<usize>,
     job: impl Fn(&T) -> R + Sync + Send,
 ) -> Vec<R> {
-    // More threads than items would only be idle (and each costs a spawn).
-    match threads.map(|n| n.min(items.len()).max(1)) {
-        Some(1) => items.iter().map(job).collect(),
+    match threads {
         // The global pool already has that many threads: building another per call costs
         // more than a small batch (criterion: 581 -> 726 MiB/s on the samples).
-        Some(n) if n == rayon::current_num_threads() => items.par_iter().map(job).collect(),
-        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+        Some(n) if n == rayon::current_num_threads() && n > 1 => {
+            items.par_iter().map(job).collect()
+        }
+        // More threads than items would only be idle (and each costs a spawn).
+        Some(n) if n.min(items.len()) <= 1 => items.iter().map(job).collect(),
+        Some(n) => match rayon::ThreadPoolBuilder::new()
+            .num_threads(n.min(items.len()))
+            .build()
+        {
             Ok(pool) => pool.install(|| items.par_iter().map(&job).collect()),
             // No threads to be had: the answer is the same sequentially.
             Err(_) => items.iter().map(job).collect(),

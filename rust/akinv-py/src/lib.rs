@@ -67,6 +67,18 @@ fn payload_error(error: &core::DocumentError) -> PyErr {
 enum Input {
     Bytes(PyBackedBytes),
     Str(PyBackedStr),
+    /// A str that is not Unicode text (a lone surrogate, as json.loads makes of "\ud800"): no
+    /// bytes could stand for it, so it is refused whole, as a PayloadError with this message.
+    NotText(String),
+}
+
+impl Input {
+    fn refused(&self) -> Option<PyErr> {
+        match self {
+            Input::NotText(message) => Some(PayloadError::new_err((message.clone(),))),
+            _ => None,
+        }
+    }
 }
 
 impl AsRef<[u8]> for Input {
@@ -74,6 +86,8 @@ impl AsRef<[u8]> for Input {
         match self {
             Input::Bytes(b) => b.as_ref(),
             Input::Str(s) => s.as_bytes(),
+            // Never read: refused before the core runs, or its result replaced.
+            Input::NotText(_) => b"",
         }
     }
 }
@@ -86,11 +100,14 @@ fn extract_input(value: &Bound<'_, PyAny>) -> PyResult<Input> {
     if let Ok(text) = value.extract::<PyBackedStr>() {
         return Ok(Input::Str(text));
     }
-    if value.is_instance_of::<PyString>() {
-        // A str that is not Unicode text (a lone surrogate, as json.loads makes of "\ud800"):
-        // its bytes as they are, which the core refuses as invalid UTF-8, saying where.
-        let bytes = value.call_method1("encode", ("utf-8", "surrogatepass"))?;
-        return Ok(Input::Bytes(bytes.extract::<PyBackedBytes>()?));
+    if let Ok(text) = value.cast::<PyString>() {
+        let reason = match text.to_str() {
+            Err(error) => error.value(value.py()).to_string(),
+            Ok(_) => String::from("unreadable"),
+        };
+        return Ok(Input::NotText(format!(
+            "the document is a str that is not Unicode text: {reason}"
+        )));
     }
     if let Ok(view) = value.cast::<pyo3::types::PyMemoryView>() {
         let copied = PyBytes::new(
@@ -923,7 +940,11 @@ fn run_batch<T: Send>(
     let results = py.detach(|| job(&inputs, threads, schema, &policy));
     results
         .into_iter()
-        .map(|r| batch_item(py, r, &wrap))
+        .zip(&inputs)
+        .map(|(result, input)| match input.refused() {
+            Some(refusal) => Ok(refusal.into_value(py).into_any()),
+            None => batch_item(py, result, &wrap),
+        })
         .collect()
 }
 
@@ -989,6 +1010,9 @@ mod _akinv {
         policy: Option<&Policy>,
     ) -> PyResult<Report> {
         let input = extract_input(payload)?;
+        if let Some(refusal) = input.refused() {
+            return Err(refusal);
+        }
         let (schema, policy) = (schema_arg(schema)?, policy_arg(policy));
         let report = py
             .detach(|| core::validate(input.as_ref(), schema, &policy))
@@ -1006,6 +1030,9 @@ mod _akinv {
         policy: Option<&Policy>,
     ) -> PyResult<Sanitized> {
         let input = extract_input(payload)?;
+        if let Some(refusal) = input.refused() {
+            return Err(refusal);
+        }
         let (schema, policy) = (schema_arg(schema)?, policy_arg(policy));
         let sanitized = py
             .detach(|| core::sanitize(input.as_ref(), schema, &policy))
