@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import oracle
+import pytest
 from documents import dumps, v1, v1_node
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -138,3 +139,21 @@ def check_groups(nodes: list[tuple[int, int, list[dict[str, str]] | None]]) -> N
     report = akinv.validate(dumps(doc))
     got = {(g.vendor, g.model, g.memory_size, g.interface): (g.allocatable, g.available) for g in report.gpus}
     assert got == expected_groups(nodes)
+
+
+@pytest.mark.parametrize("fillers", [0, 15, 16, 40])
+def test_labels_holding_any_bytes_keep_kinds_apart(fillers: int) -> None:
+    # Hashed kinds once joined fields with a 0xFF separator, which a label may hold itself:
+    # vendor "a\xff" + model "b" and vendor "a" + model "\xffb" became one kind past 16 kinds.
+    devices = [
+        {"vendor": "nvidia", "name": f"m{i}", "memory_size": "80Gi", "interface": "pcie"}
+        for i in range(fillers)
+    ]
+    devices += [
+        {"vendor": "aQ", "name": "b", "memory_size": "80Gi", "interface": "pcie"},
+        {"vendor": "a", "name": "Qb", "memory_size": "80Gi", "interface": "pcie"},
+    ]
+    count = str(len(devices))
+    data = dumps(v1(v1_node("n", gpu=(count, count), gpu_info=devices))).replace(b"Q", b"\xff")
+    report = akinv.validate(data)
+    assert sorted(g.allocatable for g in report.gpus if g.vendor.startswith("a")) == [1, 1]

@@ -274,17 +274,18 @@ impl RawGpu {
     }
 
     /// The bytes two devices of one kind share ([`RawGpu::same_kind`]): labels trimmed and
-    /// lower-cased, the memory size trimmed, with a separator no UTF-8 text holds.
+    /// lower-cased, the memory size trimmed, each after its length (strings may hold any byte,
+    /// so no separator would keep two fields apart).
     fn normalized(&self, data: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
         for (i, &(start, end)) in self.fields.iter().enumerate() {
             let field = data[start..end].trim_ascii();
+            out.extend_from_slice(&field.len().to_le_bytes());
             if i == MEMORY_SIZE {
                 out.extend_from_slice(field);
             } else {
                 out.extend(field.iter().map(u8::to_ascii_lowercase));
             }
-            out.push(0xFF);
         }
         out
     }
