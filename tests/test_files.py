@@ -251,7 +251,7 @@ def test_sanitize_file_in_place(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["history.jsonl"]
 
 
-def test_sanitize_file_leaves_no_partial_output_on_failure(tmp_path: Path) -> None:
+def test_sanitize_file_refuses_bad_arguments_before_touching_the_output(tmp_path: Path) -> None:
     out, src = tmp_path / "out.jsonl", tmp_path / "in.jsonl"
     out.write_bytes(b"previous\n")
     write_lines(src, [GOOD])
@@ -259,6 +259,50 @@ def test_sanitize_file_leaves_no_partial_output_on_failure(tmp_path: Path) -> No
         akinv.sanitize_file(src, out, threads=0)
     assert out.read_bytes() == b"previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_in_place_keeps_the_mode_and_a_symlink(tmp_path: Path) -> None:
+    path, link = tmp_path / "history.jsonl", tmp_path / "link.jsonl"
+    write_lines(path, [WRAPPED])
+    path.chmod(0o640)
+    link.symlink_to(path.name)
+    akinv.sanitize_file(link, link)
+    assert link.is_symlink() and (path.stat().st_mode & 0o777) == 0o640
+    assert b"18446744073709551615" not in path.read_bytes()
+
+
+def test_in_place_failure_keeps_the_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A write error while copying an over-limit document was taken for a read error, and the
+    # cut output replaced the input.
+    monkeypatch.setattr(akinv.files, "MAX_DOCUMENT_BYTES", 5000)
+    path = tmp_path / "big.json"
+    data = dumps(legacy(*(legacy_node(f"node{i}") for i in range(40))))
+    path.write_bytes(data)
+    written = 0
+
+    def write(self: object, piece: bytes) -> None:
+        nonlocal written
+        written += len(piece)
+        if written > 2000:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(akinv.files._Tail, "write", write)
+    with pytest.raises(OSError, match="No space left"):
+        akinv.sanitize_file(path, path, batch_bytes=1000)
+    assert path.read_bytes() == data
+    assert [p.name for p in tmp_path.iterdir()] == ["big.json"]
+
+
+def test_outputs_that_are_not_regular_files_are_written_through(tmp_path: Path) -> None:
+    src = tmp_path / "a.json"
+    src.write_bytes(WRAPPED)
+    akinv.sanitize_file(src, "/dev/null")
+    assert Path("/dev/null").is_char_device()
+    target, link = tmp_path / "target.json", tmp_path / "link.json"
+    target.write_bytes(b"old")
+    link.symlink_to(target)
+    akinv.sanitize_file(src, link)
+    assert link.is_symlink() and b"18446744073709551615" not in target.read_bytes()
 
 
 @pytest.mark.parametrize("source", ["file.json", "file.json.gz", "file.log", "stdin"])
@@ -290,6 +334,49 @@ def test_sanitize_file_of_a_directory_separates_documents(tmp_path: Path) -> Non
     lines = out.read_bytes().splitlines()
     assert [json.loads(line)["cluster"]["leases"] for line in lines] == [1, 1]
     assert lines[1] == WRAPPED.replace(b"18446744073709551615", b"0")
+
+
+def test_a_directory_skips_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    # os.walk lists a FIFO among the files: opening one blocked the scan for good.
+    write_lines(tmp_path / "a.jsonl", [GOOD])
+    os.mkfifo(tmp_path / "b.json")
+    (tmp_path / "c.json").symlink_to(tmp_path / "missing.json")
+    assert [(Path(r.source).name, r.ok) for r in akinv.scan([tmp_path])] == [("a.jsonl", True)]
+
+
+def test_a_directory_s_output_separates_documents_after_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(akinv.files, "MAX_DOCUMENT_BYTES", 5000)
+    (tmp_path / "in").mkdir()
+    big = dumps(legacy(*(legacy_node(f"node{i}") for i in range(40))))
+    (tmp_path / "in" / "a.json").write_bytes(big)
+    (tmp_path / "in" / "b.json").write_bytes(b"{broken")
+    (tmp_path / "in" / "c.json").write_bytes(GOOD)
+    out = tmp_path / "out.jsonl"
+    akinv.sanitize_file(tmp_path / "in", out)
+    assert out.read_bytes().splitlines() == [big, b"{broken", GOOD]
+
+
+@pytest.mark.parametrize("batch_bytes", [3, 1000])
+def test_blank_lines_after_the_first_line_do_not_hide_json_lines(
+    monkeypatch: pytest.MonkeyPatch, batch_bytes: int
+) -> None:
+    stdin_of(monkeypatch, b"{}\n" + b"\n \n" * 50 + GOOD + b"\n")
+    results = list(akinv.scan(["-"], batch_bytes=batch_bytes))
+    assert [(r.line, r.ok) for r in results] == [(1, False), (102, True)]
+
+
+def test_a_deeply_nested_line_is_judged_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    # json.loads of the second line raised RecursionError out of scan.
+    stdin_of(monkeypatch, b"not json\n" + b"[" * 100_000 + b"]" * 100_000 + b"\n")
+    [result] = list(akinv.scan(["-"]))
+    assert result.error is not None
+
+
+def test_scan_refuses_bad_threads_at_once(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="threads"):
+        akinv.scan([tmp_path / "missing.json"], threads=0)
 
 
 def test_closed_standard_streams(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -82,11 +82,14 @@ class _Unit:
     remainder: _Stream | None = None
 
 
-def _paths(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[str]:
-    """The paths asked for: one path given alone (a common slip) is that path, not its letters."""
+def _paths(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> Iterator[str]:
+    """The paths asked for, lazily: one path given alone (a common slip) is that path, not its
+    letters."""
     if isinstance(paths, str | os.PathLike):
-        return [os.fspath(paths)]
-    return [os.fspath(path) for path in paths]
+        yield os.fspath(paths)
+        return
+    for path in paths:
+        yield os.fspath(path)
 
 
 def _expand(paths: Iterable[str]) -> Iterator[str | _Unit]:
@@ -99,7 +102,11 @@ def _expand(paths: Iterable[str]) -> Iterator[str | _Unit]:
         found: list[str] = []
         failed: list[OSError] = []
         for folder, _, names in os.walk(path, onerror=failed.append):
-            found.extend(os.path.join(folder, name) for name in names if name.endswith(_ALL_SUFFIXES))
+            for name in names:
+                found_path = os.path.join(folder, name)
+                # Regular files only: a FIFO would block the scan, a socket cannot be read.
+                if name.endswith(_ALL_SUFFIXES) and os.path.isfile(found_path):
+                    found.append(found_path)
         yield from sorted(found, key=lambda name: Path(name).parts)
         for error in failed:
             yield _Unit(error.filename or path, b"", error=_read_error(error.filename or path, error))
@@ -138,16 +145,16 @@ def _looks_like_lines(data: bytes) -> bool:
 
 
 def _has_object_line(data: bytes, start: int) -> bool:
-    """Whether the first non-blank whole line of ``data`` from ``start`` is a JSON object."""
-    while (end := data.find(b"\n", start)) >= 0:
-        line = data[start:end]
-        if line.strip():
-            try:
-                return isinstance(json.loads(line), dict)
-            except ValueError:
-                return False
-        start = end + 1
-    return False
+    """Whether the first non-blank line of ``data`` from ``start`` is a JSON object."""
+    blank = _NON_BLANK.search(data, start)
+    if blank is None:
+        return False
+    end = data.find(b"\n", blank.start())
+    line = data[blank.start() : end if end >= 0 else len(data)]
+    try:
+        return isinstance(json.loads(line), dict)
+    except (ValueError, RecursionError):
+        return False
 
 
 def _read_block(handle: _Stream, size: int) -> tuple[bytes, BaseException | None]:
@@ -321,26 +328,29 @@ def _document_or_lines(path: str, batch_bytes: int) -> Iterator[_Unit]:
 
 def _head(handle: _Stream, batch_bytes: int) -> bytes:
     """The first block, read on while it does not hold a whole second line (the first line is
-    longer than a block), up to the size limit: enough to tell a document from JSON Lines."""
+    longer than a block, or blank lines follow it), up to the size limit: enough to tell a
+    document from JSON Lines. Each byte is searched once."""
     head = bytearray(handle.read(batch_bytes))
     first_end = head.find(b"\n")
-    searched = len(head)
-    while len(head) <= MAX_DOCUMENT_BYTES and not _second_line_whole(head, first_end):
+    # Where to look next: for the first newline, then for the second line, then for its end.
+    looked = len(head) if first_end < 0 else first_end
+    second = -1
+    while len(head) <= MAX_DOCUMENT_BYTES:
+        if first_end >= 0 and second < 0:
+            found = _NON_BLANK.search(head, looked)
+            second, looked = (found.start(), found.start()) if found else (-1, len(head))
+        if second >= 0 and head.find(b"\n", looked) >= 0:
+            break
+        if second >= 0:
+            looked = len(head)
         more = handle.read(batch_bytes)
         if not more:
             break
         head += more
         if first_end < 0:
-            first_end = head.find(b"\n", searched)
-        searched = len(head)
+            first_end = head.find(b"\n", looked)
+            looked = len(head) if first_end < 0 else first_end
     return bytes(head)
-
-
-def _second_line_whole(head: bytearray, first_end: int) -> bool:
-    if first_end < 0:
-        return False
-    second = _NON_BLANK.search(head, first_end)
-    return second is not None and head.find(b"\n", second.start()) >= 0
 
 
 def _read_error(path: str, error: BaseException, where: str = "") -> PayloadError:
@@ -382,6 +392,7 @@ def scan(
     never exceptions, so one bad line does not stop a scan of years of history.
     """
     _check_batch_bytes(batch_bytes)
+    _check_threads(threads)
     return _scan(_paths(paths), threads, schema, policy, batch_bytes)
 
 
@@ -390,8 +401,13 @@ def _check_batch_bytes(batch_bytes: int) -> None:
         raise ValueError(f"batch_bytes must be at least 1, not {batch_bytes}")
 
 
+def _check_threads(threads: int | None) -> None:
+    """Bad thread counts are refused at the call, as the core refuses them (an empty batch)."""
+    _akinv.validate_many([], threads=threads)
+
+
 def _scan(
-    paths: list[str],
+    paths: Iterable[str],
     threads: int | None,
     schema: Schema | None,
     policy: Policy | None,
@@ -451,52 +467,90 @@ def sanitize_file(
     JSON Lines stay JSON Lines, in order (blank lines dropped); a line or document that cannot be
     read (one over the 256 MiB limit too) is copied as it was and listed in ``errors``, so nothing
     is lost. A directory's documents are written one after another, each ending with a newline.
-    ``dst`` is replaced only once it is complete, so it may be ``src`` itself. ``-`` is stdin or
-    stdout.
+    ``dst`` may be ``src`` itself (or lie in the directory ``src``): it is then replaced only once
+    the output is complete. ``-`` is stdin or stdout.
     """
     _check_batch_bytes(batch_bytes)
+    _check_threads(threads)
     summary = SanitizeSummary()
     source = os.fspath(src)
     # A directory's documents follow one another: each ends with a newline, so compact ones
     # make JSON Lines and none runs into the next.
     separate = source != "-" and os.path.isdir(source)
-    with _output(os.fspath(dst)) as out:
-        _sanitize_units(_units([source], batch_bytes), out, summary, separate, threads, schema, policy)
+    with _output(os.fspath(dst), source) as out:
+        _sanitize_units(_units([source], batch_bytes), _Tail(out), summary, separate, threads, schema, policy)
     return summary
 
 
+class _Tail:
+    """An output that remembers whether what it last wrote ended a line."""
+
+    def __init__(self, out: _Stream) -> None:
+        self.out = out
+        self.at_line_start = True
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self.out.write(data)
+            self.at_line_start = data.endswith(b"\n")
+
+
 @contextmanager
-def _output(target: str) -> Iterator[_Stream]:
-    """Where sanitize_file writes: stdout, or a new file that replaces ``target`` only once it is
-    whole, so an output that is also the input is read before it is replaced, and a failed run
-    leaves nothing half-written."""
+def _output(target: str, source: str) -> Iterator[_Stream]:
+    """Where sanitize_file writes: stdout, or ``target`` opened for writing. When ``target`` is
+    (or lies under) ``source``, writing it would destroy what is still to be read: the output then
+    goes to a new file beside it, which replaces it (keeping its mode) only once complete."""
     if target == "-":
         if sys.stdout is None:
             raise OSError("standard output is closed")
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    folder, name = os.path.split(os.path.abspath(target))
+    if not _overwrites(target, source):
+        with open(target, "wb") as plain, _packed(plain, target) as out:
+            yield out
+        return
+    real = os.path.realpath(target)
+    folder, name = os.path.split(real)
     temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.part")
-    # Created as open() would create the output (mode 0o666 less the umask), never shared.
+    # Created as open() would create the output (0o666 less the umask); an existing output's
+    # mode is copied over at the end.
     raw = os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
     try:
-        if target.endswith(".gz"):
-            with raw, gzip.GzipFile(filename=target, mode="wb", fileobj=raw) as packed:
-                yield packed
-        else:
-            with raw:
-                yield raw
-        os.replace(temporary, target)
+        with raw, _packed(raw, target) as out:
+            yield out
+        if os.path.exists(real):
+            shutil.copymode(real, temporary)
+        os.replace(temporary, real)
     except BaseException:
         with suppress(OSError):
             os.unlink(temporary)
         raise
 
 
+@contextmanager
+def _packed(raw: IO[bytes], target: str) -> Iterator[_Stream]:
+    if target.endswith(".gz"):
+        with gzip.GzipFile(filename=target, mode="wb", fileobj=raw) as packed:
+            yield packed
+    else:
+        yield raw
+
+
+def _overwrites(target: str, source: str) -> bool:
+    """Whether writing ``target`` would overwrite the file ``source``, or a file under the
+    directory ``source`` (which would then be read as an input while being written)."""
+    if source == "-":
+        return False
+    real, read = os.path.realpath(target), os.path.realpath(source)
+    if real == read:
+        return os.path.isfile(real)
+    return os.path.isdir(read) and real.startswith(read.rstrip(os.sep) + os.sep)
+
+
 def _sanitize_units(
     units: Iterable[_Unit],
-    out: _Stream,
+    out: _Tail,
     summary: SanitizeSummary,
     separate: bool,
     threads: int | None,
@@ -522,6 +576,8 @@ def _sanitize_units(
             record(unit.error, unit.data, unit.source, None)
             if unit.remainder is not None:
                 _copy_rest(unit, out, summary)
+            if separate and not out.at_line_start:
+                out.write(b"\n")
         elif unit.first_line is not None:
             results = _akinv.sanitize_lines(
                 unit.data,
@@ -541,15 +597,20 @@ def _sanitize_units(
             except PayloadError as error:
                 whole = error
             record(whole, unit.data, unit.source, None)
-            written = unit.data if isinstance(whole, PayloadError) else whole.data
-            if separate and not written.endswith(b"\n"):
+            if separate and not out.at_line_start:
                 out.write(b"\n")
 
 
-def _copy_rest(unit: _Unit, out: _Stream, summary: SanitizeSummary) -> None:
-    """The unread rest of a document too large to sanitize goes out as it was."""
+def _copy_rest(unit: _Unit, out: _Tail, summary: SanitizeSummary) -> None:
+    """The unread rest of a document too large to sanitize goes out as it was. A failure to
+    read it is an error of the summary; a failure to write raises."""
     assert unit.remainder is not None
-    try:
-        shutil.copyfileobj(unit.remainder, out, 1 << 20)
-    except _READ_ERRORS as error:
-        summary.errors.append((unit.source, None, _read_error(unit.source, error).message))
+    while True:
+        try:
+            piece = unit.remainder.read(1 << 20)
+        except _READ_ERRORS as error:
+            summary.errors.append((unit.source, None, _read_error(unit.source, error).message))
+            return
+        if not piece:
+            return
+        out.write(piece)
