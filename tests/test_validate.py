@@ -421,6 +421,23 @@ def test_a_str_that_is_not_unicode_text_is_a_payload_error() -> None:
         assert [type(r).__name__ for r in reports] == ["Report", "PayloadError", "PayloadError", "Report"]
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [{"x": {1, 2}}, {"x": 10**5000}, {"x": b"bytes"}],
+    ids=["set", "int-past-4300-digits", "bytes"],
+)
+def test_a_decoded_document_that_is_not_json_is_a_payload_error(bad: dict[str, Any]) -> None:
+    # json.dumps raised TypeError or ValueError out of validate, and stopped whole batches.
+    doc = {**legacy(legacy_node()), **bad}
+    with pytest.raises(akinv.PayloadError, match="cannot be written as JSON"):
+        akinv.validate(doc)
+    good = legacy(legacy_node())
+    reports = akinv.validate_many([good, doc, good])
+    assert [type(r).__name__ for r in reports] == ["Report", "PayloadError", "Report"]
+    fixed = akinv.sanitize_many([doc, good])
+    assert [type(r).__name__ for r in fixed] == ["PayloadError", "Sanitized"]
+
+
 def test_any_mapping_is_a_decoded_document() -> None:
     from types import MappingProxyType
 

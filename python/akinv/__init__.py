@@ -61,10 +61,32 @@ __all__ = [
 
 
 def _as_document(payload: Payload) -> bytes | bytearray | memoryview | str:
-    """Decoded documents go back to JSON once; big integers survive json.dumps exactly."""
+    """Decoded documents go back to JSON once; big integers survive json.dumps exactly.
+
+    A decoded document that is not JSON (a set, an integer past Python's 4,300-digit limit) is a
+    PayloadError, as the same text would be."""
     if isinstance(payload, Mapping):
-        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_plain)
+        try:
+            return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_plain)
+        except (TypeError, ValueError, RecursionError) as error:
+            raise PayloadError(f"the document cannot be written as JSON: {error}") from error
     return payload
+
+
+def _as_documents(
+    payloads: Iterable[Payload],
+) -> tuple[list[bytes | bytearray | memoryview | str], dict[int, PayloadError]]:
+    """Each payload as a document; those that are not JSON become errors at their index (the
+    core gets an empty stand-in), so one bad document never stops a batch."""
+    documents: list[bytes | bytearray | memoryview | str] = []
+    refused: dict[int, PayloadError] = {}
+    for index, payload in enumerate(payloads):
+        try:
+            documents.append(_as_document(payload))
+        except PayloadError as error:
+            refused[index] = error
+            documents.append(b"")
+    return documents, refused
 
 
 def _plain(value: object) -> dict[Any, Any]:
@@ -96,9 +118,9 @@ def validate_many(
     policy: Policy | None = None,
 ) -> list[Report | PayloadError]:
     """Validate many documents in parallel, GIL released; a bad one becomes a PayloadError item."""
-    return _akinv.validate_many(
-        [_as_document(p) for p in payloads], threads=threads, schema=schema, policy=policy
-    )
+    documents, refused = _as_documents(payloads)
+    results = _akinv.validate_many(documents, threads=threads, schema=schema, policy=policy)
+    return [refused.get(index, result) for index, result in enumerate(results)]
 
 
 def sanitize_many(
@@ -110,6 +132,6 @@ def sanitize_many(
     policy: Policy | None = None,
 ) -> list[Sanitized | PayloadError]:
     """Sanitize many documents in parallel, GIL released; a bad one becomes a PayloadError item."""
-    return _akinv.sanitize_many(
-        [_as_document(p) for p in payloads], threads=threads, schema=schema, policy=policy
-    )
+    documents, refused = _as_documents(payloads)
+    results = _akinv.sanitize_many(documents, threads=threads, schema=schema, policy=policy)
+    return [refused.get(index, result) for index, result in enumerate(results)]
