@@ -513,6 +513,11 @@ impl Key {
     }
 }
 
+/// `value` bounded by `largest`; the exact value when it had to be.
+fn bounded(value: &mut i128, largest: i128) -> Option<i128> {
+    (*value > largest).then(|| std::mem::replace(value, largest))
+}
+
 /// Where `slice` lies in `data`, when it is a part of it.
 fn place_in(data: &[u8], slice: &[u8]) -> Option<(usize, usize)> {
     let start = (slice.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
@@ -1217,12 +1222,11 @@ impl<'a> Walker<'a, '_> {
             let reading = self.lone(spelling, check);
             self.path.pop();
             let raw = &self.data[start..end];
-            let class = match raw.contains(&b'\\') {
-                // A class name written with escapes is the name it decodes to, as for keys.
-                true => Self::unescaped(self.data, (start, end))
-                    .unwrap_or_else(|| String::from_utf8_lossy(raw).into_owned()),
-                false => String::from_utf8_lossy(raw).into_owned(),
-            };
+            // A class name written with escapes is the name it decodes to, as for keys.
+            let class = Some(raw)
+                .filter(|raw| raw.contains(&b'\\'))
+                .and_then(|_| Self::unescaped(self.data, (start, end)))
+                .unwrap_or_else(|| String::from_utf8_lossy(raw).into_owned());
             record(self, &class, &reading?);
             key = self
                 .jiter
@@ -2076,21 +2080,16 @@ impl<'a> Walker<'a, '_> {
         for res in Res::ALL {
             let triple = Res::triple(res, &mut self.totals.resources);
             for (field, value) in triple.fields_mut() {
-                if *value > largest {
-                    over.push((format!("{} {field}", res.name()), res.name(), *value));
-                    *value = largest;
+                if let Some(sum) = bounded(value, largest) {
+                    over.push((format!("{} {field}", res.name()), res.name(), sum));
                 }
             }
         }
         for class in &mut self.totals.storage {
             for (field, value) in class.bytes.fields_mut() {
-                if *value > largest {
-                    over.push((
-                        format!("storage class {:?} {field}", class.class),
-                        "storage",
-                        *value,
-                    ));
-                    *value = largest;
+                if let Some(sum) = bounded(value, largest) {
+                    let what = format!("storage class {:?} {field}", class.class);
+                    over.push((what, "storage", sum));
                 }
             }
         }
@@ -2099,10 +2098,9 @@ impl<'a> Walker<'a, '_> {
                 ("allocatable", &mut group.allocatable),
                 ("available", &mut group.available),
             ] {
-                if *value > largest {
+                if let Some(sum) = bounded(value, largest) {
                     let kind = format!("{} {}", group.key.vendor, group.key.model);
-                    over.push((format!("GPU group {kind:?} {field}"), "gpu", *value));
-                    *value = largest;
+                    over.push((format!("GPU group {kind:?} {field}"), "gpu", sum));
                 }
             }
         }
