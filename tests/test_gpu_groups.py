@@ -56,16 +56,21 @@ def key_of(kind: tuple[str, str, str, str]) -> Key:
     return (vendor, model, normalized_memory(memory), interface)
 
 
-def expected_groups(nodes: list[tuple[int, int, list[dict[str, str]] | None]]) -> dict[Key, tuple[int, int]]:
+def expected_groups(
+    nodes: list[tuple[int, int, list[dict[str, str]] | None]],
+) -> dict[Key, tuple[int, int, int]]:
+    """(allocatable, available, devices listed) per key. Devices count whatever their node's
+    GPU count says: a node listing 8 devices with 0 allocatable (device plugin restarting)
+    still shows what it has."""
     groups: dict[Key, list[int]] = {}
     for allocatable, available, devices in nodes:
-        if allocatable == 0 and available == 0:
-            continue
         counts: dict[tuple[str, str, str, str], int] = {}
         for device in devices or []:
             kind = kind_of(device)
             counts[kind] = counts.get(kind, 0) + 1
-        kinds = [(key_of(kind), n) for kind, n in counts.items()] or [(("", "", "", ""), allocatable)]
+        if not counts and allocatable == 0 and available == 0:
+            continue
+        kinds = [(key_of(kind), n) for kind, n in counts.items()] or [(("", "", "", ""), 0)]
         allocatable_left, available_left = allocatable, available
         for i, (key, n) in enumerate(kinds):
             last = i == len(kinds) - 1
@@ -73,10 +78,11 @@ def expected_groups(nodes: list[tuple[int, int, list[dict[str, str]] | None]]) -
             v = available_left if last else min(n, available_left)
             allocatable_left -= a
             available_left -= v
-            group = groups.setdefault(key, [0, 0])
+            group = groups.setdefault(key, [0, 0, 0])
             group[0] += a
             group[1] += v
-    return {key: (a, v) for key, (a, v) in groups.items()}
+            group[2] += n
+    return {key: (a, v, n) for key, (a, v, n) in groups.items()}
 
 
 devices = st.builds(
@@ -137,7 +143,10 @@ def check_groups(nodes: list[tuple[int, int, list[dict[str, str]] | None]]) -> N
         if listed is None:
             del node["resources"]["gpu"]["info"]
     report = akinv.validate(dumps(doc))
-    got = {(g.vendor, g.model, g.memory_size, g.interface): (g.allocatable, g.available) for g in report.gpus}
+    got = {
+        (g.vendor, g.model, g.memory_size, g.interface): (g.allocatable, g.available, g.devices)
+        for g in report.gpus
+    }
     assert got == expected_groups(nodes)
 
 

@@ -15,6 +15,7 @@ from akinv import _akinv
 from akinv._akinv import (
     Change,
     Finding,
+    GpuDevice,
     GpuGroup,
     NodeSummary,
     Policy,
@@ -26,7 +27,14 @@ from akinv._akinv import (
     parse_quantities,
     parse_quantity,
 )
-from akinv.errors import AkinvError, PayloadError, QuantityError
+from akinv.errors import (
+    AkinvError,
+    MalformedJSONError,
+    PayloadError,
+    PayloadTooLargeError,
+    QuantityError,
+    UnknownShapeError,
+)
 from akinv.files import SanitizeSummary, ScanResult, Schema, sanitize_file, scan
 
 Payload = bytes | bytearray | memoryview | str | Mapping[str, Any]
@@ -35,10 +43,13 @@ __all__ = [
     "AkinvError",
     "Change",
     "Finding",
+    "GpuDevice",
     "GpuGroup",
     "NodeSummary",
+    "MalformedJSONError",
     "Payload",
     "PayloadError",
+    "PayloadTooLargeError",
     "Policy",
     "QuantityError",
     "Report",
@@ -47,6 +58,7 @@ __all__ = [
     "ScanResult",
     "Schema",
     "Totals",
+    "UnknownShapeError",
     "Usage",
     "__version__",
     "parse_quantities",
@@ -67,7 +79,9 @@ def _as_document(payload: Payload) -> bytes | bytearray | memoryview | str:
     PayloadError, as the same text would be."""
     if isinstance(payload, Mapping):
         try:
-            return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_plain)
+            return json.dumps(
+                payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain
+            )
         except (TypeError, ValueError, RecursionError) as error:
             raise PayloadError(f"the document cannot be written as JSON: {error}") from error
     return payload

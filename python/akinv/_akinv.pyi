@@ -20,6 +20,7 @@ _Code = Literal[
     "duplicate-node",
     "total-mismatch",
     "sum-saturated",
+    "duplicate-key",
 ]
 _Severity = Literal["error", "warning"]
 
@@ -30,13 +31,13 @@ class Policy:
     def __new__(
         cls,
         *,
-        gpu: int | None = None,
-        cpu_millis: int | None = None,
-        memory_bytes: int | None = None,
-        ephemeral_storage_bytes: int | None = None,
-        storage_bytes: int | None = None,
-        int_limit: Literal["int64", "js"] | int | None = None,
-        severity: Mapping[str, str] | None = None,
+        gpu: int = ...,
+        cpu_millis: int = ...,
+        memory_bytes: int = ...,
+        ephemeral_storage_bytes: int = ...,
+        storage_bytes: int = ...,
+        int_limit: Literal["int64", "js"] | int = ...,
+        severity: Mapping[str, str] = ...,
     ) -> Policy: ...
     @property
     def gpu(self) -> int: ...
@@ -52,6 +53,9 @@ class Policy:
     def int_limit(self) -> int:
         """The largest integer a sanitized document may hold."""
     def severity(self, code: str) -> _Severity: ...
+    def settings(self) -> dict[str, object]:
+        """The keyword arguments that make this policy."""
+    def __getnewargs_ex__(self) -> tuple[tuple[()], dict[str, object]]: ...
 
 @final
 class Finding:
@@ -79,12 +83,41 @@ class Usage:
     def allocated(self) -> int: ...
     @property
     def available(self) -> int: ...
+    @property
+    def withheld(self) -> list[Literal["allocatable", "allocated", "available"]]:
+        """The figures reported as 0 because the document's number was untrusted."""
+    @property
+    def unbounded(self) -> bool:
+        """The document gave allocatable as -1: no limit."""
     def to_dict(self) -> dict[str, int]: ...
+
+@final
+class GpuDevice:
+    """One GPU device as the document lists it (labels as written)."""
+
+    @property
+    def vendor(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def memory_size(self) -> str: ...
+    @property
+    def interface(self) -> str: ...
+    def to_dict(self) -> dict[str, str]: ...
 
 @final
 class NodeSummary:
     @property
     def name(self) -> str | None: ...
+    @property
+    def index(self) -> int:
+        """Its index in the document's node array."""
+    @property
+    def gpu_devices(self) -> list[GpuDevice]:
+        """Its GPU devices in document order (legacy documents list none)."""
+    @property
+    def storage_classes(self) -> list[str] | None:
+        """The storage classes it supports, where the document says (v1)."""
     @property
     def cpu_millis(self) -> Usage: ...
     @property
@@ -123,6 +156,12 @@ class GpuGroup:
     def allocatable(self) -> int: ...
     @property
     def available(self) -> int: ...
+    @property
+    def devices(self) -> int:
+        """Devices of this kind listed by the nodes."""
+    @property
+    def withheld(self) -> bool:
+        """Some node's GPU count was untrusted: its devices count here, its GPUs do not."""
     def to_dict(self) -> dict[str, object]: ...
 
 @final
@@ -134,6 +173,9 @@ class Report:
     @property
     def inventory_ready(self) -> bool: ...
     @property
+    def inventory_error(self) -> str | None:
+        """What the provider said instead of an inventory, as written."""
+    @property
     def findings(self) -> list[Finding]: ...
     @property
     def nodes(self) -> list[NodeSummary]: ...
@@ -141,6 +183,17 @@ class Report:
     def totals(self) -> Totals: ...
     @property
     def gpus(self) -> list[GpuGroup]: ...
+    @property
+    def counters(self) -> dict[str, int | None]:
+        """The provider's counters: leases, orders, deployments (None when not given)."""
+    @property
+    def reservations(self) -> dict[str, dict[str, object]] | None:
+        """Resources held by pending and active reservations."""
+    @property
+    def public_hostnames(self) -> list[str]: ...
+    @property
+    def address(self) -> str | None:
+        """The provider's account, which only the legacy REST handler adds."""
     def counts(self) -> dict[str, int]: ...
     def to_dict(self) -> dict[str, object]: ...
 
@@ -149,7 +202,8 @@ class Change:
     @property
     def path(self) -> str: ...
     @property
-    def original(self) -> int | str | None: ...
+    def original(self) -> str:
+        """The token replaced, exactly as written in the document."""
     @property
     def replacement(self) -> str: ...
     @property

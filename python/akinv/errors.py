@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["AkinvError", "PayloadError", "QuantityError"]
+__all__ = [
+    "AkinvError",
+    "MalformedJSONError",
+    "PayloadError",
+    "PayloadTooLargeError",
+    "QuantityError",
+    "UnknownShapeError",
+]
 
 
 class AkinvError(Exception):
@@ -16,7 +23,8 @@ class QuantityError(AkinvError, ValueError):
 class PayloadError(AkinvError, ValueError):
     """A status document that cannot be read: malformed JSON, an unknown shape, or too large.
 
-    ``line`` and ``column`` (1-based) say where malformed JSON went wrong; both are None otherwise.
+    ``line`` and ``column`` (1-based, in characters of the input) say where malformed JSON went
+    wrong; both are None otherwise. Catch a subclass to tell the three apart.
     """
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
@@ -27,3 +35,15 @@ class PayloadError(AkinvError, ValueError):
 
     def __reduce__(self) -> tuple[type[PayloadError], tuple[str, int | None, int | None]]:
         return (type(self), (self.message, self.line, self.column))
+
+
+class MalformedJSONError(PayloadError):
+    """The input is not JSON (or not UTF-8 text, when given as str); ``line`` and ``column`` say where."""
+
+
+class UnknownShapeError(PayloadError):
+    """Valid JSON that is none of the status document shapes, or not the one asked for."""
+
+
+class PayloadTooLargeError(PayloadError):
+    """A document larger than akinv reads (256 MiB), refused without being read."""

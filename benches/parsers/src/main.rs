@@ -249,24 +249,25 @@ fn check_minimal_v1(lines: &[(usize, &[u8])], policy: &akinv_core::Policy) -> us
         if report.schema != akinv_core::Schema::V1 {
             continue;
         }
+        let parts = minimal_v1::ReportParts::of(&report);
         let r = &report.totals.resources;
         let akinv = [
-            &r.cpu_millis,
-            &r.memory_bytes,
-            &r.gpu,
-            &r.ephemeral_storage_bytes,
+            r.cpu_millis.cast::<i64>(),
+            r.memory_bytes.cast(),
+            r.gpu.cast(),
+            r.ephemeral_storage_bytes.cast(),
         ]
-        .map(|t| [t.allocatable, t.allocated, t.available]);
+        .map(|t| [t.allocatable, t.allocated, t.available].map(i128::from));
         let value: sonic_rs::Value =
             sonic_rs::from_slice(line).expect("sonic-rs parses the corpus");
         let sonic = minimal_v1::run(&minimal_v1::Sonic(&value), Depth::ReportAndChecks);
         // Nodes, GPU groups and storage classes are compared where akinv found nothing (the
         // lean walker does not settle untrusted values the way akinv reports them).
-        let parts_agree = |parts: &minimal_v1::ReportParts| {
+        let parts_agree = |lean: &minimal_v1::ReportParts| {
             !report.findings.is_empty()
-                || (parts.nodes == report.nodes
-                    && parts.gpus == report.gpus
-                    && parts.storage == report.totals.storage)
+                || (lean.nodes == parts.nodes
+                    && lean.gpus == parts.gpus
+                    && lean.storage == parts.storage)
         };
         #[allow(unused_mut)]
         let mut same = sonic.totals == akinv

@@ -5,9 +5,7 @@
 //! a key both ways (`bid_engine` and `bidEngine`) or twice, it reads both, unlike the peers;
 //! the corpus has no such document.
 
-use akinv_core::{
-    parse_int, GpuGroup, GpuKey, NodeSummary, Quantity, Resources, Scale, StorageClassTotal, Triple,
-};
+use akinv_core::{parse_int, Quantity, Scale};
 use sonic_rs::{JsonContainerTrait, JsonValueTrait};
 
 /// What the walker asks of a parsed document.
@@ -61,9 +59,53 @@ pub enum Depth {
     ReportAndChecks,
 }
 
+/// Allocatable, allocated and available of one resource.
+#[derive(Default, Debug, Clone, Copy, PartialEq)]
+pub struct Triple {
+    pub allocatable: i128,
+    pub allocated: i128,
+    pub available: i128,
+}
+
+#[derive(Default, Debug, Clone, Copy, PartialEq)]
+pub struct Resources {
+    pub cpu_millis: Triple,
+    pub memory_bytes: Triple,
+    pub gpu: Triple,
+    pub ephemeral_storage_bytes: Triple,
+}
+
+#[derive(Debug, PartialEq)]
+pub struct NodeSummary {
+    pub name: Option<String>,
+    pub resources: Resources,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GpuKey {
+    pub vendor: String,
+    pub model: String,
+    pub memory_size: String,
+    pub interface: String,
+}
+
+#[derive(Debug, PartialEq)]
+pub struct GpuGroup {
+    pub key: GpuKey,
+    pub allocatable: i128,
+    pub available: i128,
+}
+
+#[derive(Debug, PartialEq)]
+pub struct StorageClassTotal {
+    pub class: String,
+    pub bytes: Triple,
+}
+
 /// What akinv's report holds besides findings, built the way akinv builds it.
 #[derive(Default, Debug, PartialEq)]
 pub struct ReportParts {
+    // In akinv's order: nodes as listed, GPU groups sorted by key, pools as first seen.
     pub nodes: Vec<NodeSummary>,
     pub gpus: Vec<GpuGroup>,
     pub storage: Vec<StorageClassTotal>,
@@ -678,4 +720,56 @@ pub fn run<'t>(tape: &impl Tree<'t>, depth: Depth) -> Summary {
     .document();
     summary.report.gpus.sort_by(|a, b| a.key.cmp(&b.key));
     summary
+}
+
+impl ReportParts {
+    /// The same parts of akinv's own report, for the check before timing.
+    pub fn of(report: &akinv_core::Report) -> ReportParts {
+        use akinv_core::Amount;
+        fn triple<A: Amount>(t: &akinv_core::Triple<A>) -> Triple {
+            Triple {
+                allocatable: i128::from(t.allocatable.get()),
+                allocated: i128::from(t.allocated.get()),
+                available: i128::from(t.available.get()),
+            }
+        }
+        ReportParts {
+            nodes: report
+                .nodes
+                .iter()
+                .map(|n| NodeSummary {
+                    name: n.name.clone(),
+                    resources: Resources {
+                        cpu_millis: triple(&n.resources.cpu_millis),
+                        memory_bytes: triple(&n.resources.memory_bytes),
+                        gpu: triple(&n.resources.gpu),
+                        ephemeral_storage_bytes: triple(&n.resources.ephemeral_storage_bytes),
+                    },
+                })
+                .collect(),
+            gpus: report
+                .gpus
+                .iter()
+                .map(|g| GpuGroup {
+                    key: GpuKey {
+                        vendor: g.key.vendor.clone(),
+                        model: g.key.model.clone(),
+                        memory_size: g.key.memory_size.clone(),
+                        interface: g.key.interface.clone(),
+                    },
+                    allocatable: i128::from(g.allocatable.get()),
+                    available: i128::from(g.available.get()),
+                })
+                .collect(),
+            storage: report
+                .totals
+                .storage
+                .iter()
+                .map(|s| StorageClassTotal {
+                    class: s.class.clone(),
+                    bytes: triple(&s.bytes),
+                })
+                .collect(),
+        }
+    }
 }

@@ -477,6 +477,19 @@ pub fn parse_int(text: &[u8], scale: Scale) -> Result<i128, QuantityError> {
     parse_int_rounded(text, scale).map(|(value, _)| value)
 }
 
+/// [`parse_int`] of many texts, in parallel when there are enough to pay for threads.
+pub fn parse_many(texts: &[&[u8]], scale: Scale) -> Vec<Result<i128, QuantityError>> {
+    use rayon::prelude::*;
+    if texts.len() < 16 * 1024 {
+        return texts.iter().map(|text| parse_int(text, scale)).collect();
+    }
+    texts
+        .par_iter()
+        .with_min_len(4096)
+        .map(|text| parse_int(text, scale))
+        .collect()
+}
+
 /// Like [`parse_int`], also saying whether rounding changed the value.
 pub fn parse_int_rounded(text: &[u8], scale: Scale) -> Result<(i128, bool), QuantityError> {
     // Plain digits are most numbers in a status document: a loop small enough to inline into
@@ -497,7 +510,7 @@ pub fn parse_int_rounded(text: &[u8], scale: Scale) -> Result<(i128, bool), Quan
 }
 
 /// Plain digits, at most 18 of them (every legacy count and most byte sizes).
-fn parse_digits(text: &[u8]) -> Option<u64> {
+pub(crate) fn parse_digits(text: &[u8]) -> Option<u64> {
     if text.is_empty() || text.len() > 18 {
         return None;
     }

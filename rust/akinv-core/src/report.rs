@@ -1,4 +1,5 @@
-//! What validation says about a document: findings, per-node and total capacity, GPU groups.
+//! What validation says about a document: findings, node records, totals, GPU groups, and the
+//! provider's own counters.
 
 #![deny(
     clippy::arithmetic_side_effects,
@@ -6,6 +7,7 @@
     clippy::cast_sign_loss
 )]
 
+use crate::units::{Bytes, Gpus, MilliCpu, Triple};
 use std::fmt;
 
 /// The three document shapes akinv reads.
@@ -50,10 +52,11 @@ pub enum Code {
     DuplicateNode,
     TotalMismatch,
     SumSaturated,
+    DuplicateKey,
 }
 
 impl Code {
-    pub const ALL: [Code; 12] = [
+    pub const ALL: [Code; 13] = [
         Code::WrappedNegative,
         Code::OverAllocated,
         Code::Negative,
@@ -66,6 +69,7 @@ impl Code {
         Code::DuplicateNode,
         Code::TotalMismatch,
         Code::SumSaturated,
+        Code::DuplicateKey,
     ];
 
     pub fn name(self) -> &'static str {
@@ -82,6 +86,7 @@ impl Code {
             Code::DuplicateNode => "duplicate-node",
             Code::TotalMismatch => "total-mismatch",
             Code::SumSaturated => "sum-saturated",
+            Code::DuplicateKey => "duplicate-key",
         }
     }
 
@@ -89,16 +94,29 @@ impl Code {
         Code::ALL.into_iter().find(|c| c.name() == name)
     }
 
-    fn index(self) -> usize {
-        self as usize
-    }
-
     /// Warnings describe inconsistency; errors describe numbers that must not be trusted.
     pub fn default_severity(self) -> Severity {
         match self {
-            Code::GpuInfoMismatch | Code::TotalMismatch | Code::SumSaturated => Severity::Warning,
+            Code::GpuInfoMismatch
+            | Code::TotalMismatch
+            | Code::SumSaturated
+            | Code::DuplicateKey => Severity::Warning,
             _ => Severity::Error,
         }
+    }
+
+    /// Codes that mark a number as untrusted (it counts as 0 and sanitize replaces it).
+    pub fn distrusts_number(self) -> bool {
+        matches!(
+            self,
+            Code::WrappedNegative
+                | Code::OverAllocated
+                | Code::Negative
+                | Code::AboveCap
+                | Code::Unparsable
+                | Code::NotInt64Safe
+                | Code::WrongType
+        )
     }
 }
 
@@ -153,102 +171,22 @@ impl fmt::Display for FindingValue {
 pub struct Finding {
     pub code: Code,
     pub severity: Severity,
-    /// JSON path with the keys as the document spells them.
+    /// JSON path with the keys as the document spells them (escapes decoded).
     pub path: String,
     pub node: Option<String>,
+    /// The resource a number belongs to; `None` for findings about the document's structure.
     pub resource: Option<&'static str>,
     pub value: FindingValue,
     pub message: String,
 }
 
-/// Plausibility caps per node (and per storage class), in the report's units.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caps {
-    pub gpu: i128,
-    pub cpu_millis: i128,
-    pub memory_bytes: i128,
-    pub ephemeral_storage_bytes: i128,
-    pub storage_bytes: i128,
-}
-
-impl Default for Caps {
-    fn default() -> Self {
-        Caps {
-            gpu: 64,
-            cpu_millis: 4096 * 1000,
-            memory_bytes: 64 << 40,
-            ephemeral_storage_bytes: 1 << 50,
-            storage_bytes: 10 << 50,
-        }
-    }
-}
-
-/// The largest integer a sanitized document may carry, exclusive.
-pub const INT64_LIMIT: i128 = 1 << 63;
-/// JavaScript's safe integers: 2^53 - 1 is the largest allowed.
-pub const JS_LIMIT: i128 = 1 << 53;
-
-/// How strict validation is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    pub caps: Caps,
-    /// Values at or above this are `not-int64-safe` (default 2^63).
-    pub int_limit: i128,
-    severities: [Severity; Code::ALL.len()],
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            caps: Caps::default(),
-            int_limit: INT64_LIMIT,
-            severities: Code::ALL.map(Code::default_severity),
-        }
-    }
-}
-
-impl Policy {
-    pub fn severity(&self, code: Code) -> Severity {
-        self.severities[code.index()]
-    }
-
-    pub fn set_severity(&mut self, code: Code, severity: Severity) {
-        self.severities[code.index()] = severity;
-    }
-}
-
-/// Allocatable, allocated and available of one resource, from trusted numbers only.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Triple {
-    pub allocatable: i128,
-    pub allocated: i128,
-    pub available: i128,
-}
-
-impl Triple {
-    /// Each field with its name, to bound them one by one.
-    pub(crate) fn fields_mut(&mut self) -> [(&'static str, &mut i128); 3] {
-        [
-            ("allocatable", &mut self.allocatable),
-            ("allocated", &mut self.allocated),
-            ("available", &mut self.available),
-        ]
-    }
-
-    fn add(&mut self, other: &Triple) {
-        self.allocatable = self.allocatable.saturating_add(other.allocatable);
-        self.allocated = self.allocated.saturating_add(other.allocated);
-        self.available = self.available.saturating_add(other.available);
-    }
-}
-
-/// The four node resources, in the units of their names.
+/// The four node resources, each in its own unit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Resources {
-    pub cpu_millis: Triple,
-    pub memory_bytes: Triple,
-    pub gpu: Triple,
-    pub ephemeral_storage_bytes: Triple,
+    pub cpu_millis: Triple<MilliCpu>,
+    pub memory_bytes: Triple<Bytes>,
+    pub gpu: Triple<Gpus>,
+    pub ephemeral_storage_bytes: Triple<Bytes>,
 }
 
 impl Resources {
@@ -261,16 +199,55 @@ impl Resources {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeSummary {
-    pub name: Option<String>,
-    pub resources: Resources,
+/// One GPU device as the document lists it: labels as written (trimmed), no normalization.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GpuDevice {
+    pub vendor: String,
+    pub model: String,
+    pub memory_size: String,
+    pub interface: String,
 }
 
+/// Consecutive devices of one kind on a node: `count` of `Report::gpu_devices[kind]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceRun {
+    pub kind: usize,
+    pub count: usize,
+}
+
+/// One node as the document describes it, from trusted numbers only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub name: Option<String>,
+    /// Its index in the document's node array.
+    pub index: usize,
+    pub resources: Resources,
+    /// Its GPU devices in document order, as runs of one kind (legacy nodes list none).
+    pub devices: Vec<DeviceRun>,
+    /// The storage classes it supports, where the shape lists them (v1 `capabilities`).
+    pub storage_classes: Option<Vec<String>>,
+}
+
+impl Node {
+    /// Its devices one by one, in document order.
+    pub fn device_kinds(&self) -> impl Iterator<Item = usize> + '_ {
+        self.devices
+            .iter()
+            .flat_map(|run| std::iter::repeat_n(run.kind, run.count))
+    }
+
+    pub fn device_count(&self) -> usize {
+        self.devices
+            .iter()
+            .fold(0usize, |n, run| n.saturating_add(run.count))
+    }
+}
+
+/// A cluster-wide persistent storage pool of one class.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorageClassTotal {
     pub class: String,
-    pub bytes: Triple,
+    pub bytes: Triple<Bytes>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -280,7 +257,8 @@ pub struct Totals {
 }
 
 impl Totals {
-    pub(crate) fn storage_class(&mut self, class: &str) -> &mut Triple {
+    /// The pool of `class`, created empty when new (pools keep first-seen order).
+    pub fn storage_class(&mut self, class: &str) -> &mut Triple<Bytes> {
         let index = match self.storage.iter().position(|s| s.class == class) {
             Some(index) => index,
             None => {
@@ -296,7 +274,7 @@ impl Totals {
 }
 
 /// GPUs of one kind: (vendor, model, memory size, interface), normalized.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GpuKey {
     pub vendor: String,
     pub model: String,
@@ -307,24 +285,76 @@ pub struct GpuKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GpuGroup {
     pub key: GpuKey,
-    pub allocatable: i128,
-    pub available: i128,
+    pub allocatable: Gpus,
+    pub available: Gpus,
+    /// Devices listed of this kind, whether or not their node's GPU count is trusted.
+    pub devices: usize,
+    /// Some node's GPU count was untrusted: its devices count here, its GPUs do not.
+    pub withheld: bool,
+}
+
+/// The provider's own counters; `None` when the document does not give one (or it is untrusted).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub leases: Option<i64>,
+    pub orders: Option<i64>,
+    pub deployments: Option<i64>,
+}
+
+/// Resources held by reservations (bids not yet leased, or leases), summed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reserved {
+    pub count: i64,
+    pub cpu_millis: MilliCpu,
+    pub memory_bytes: Bytes,
+    pub gpu: Gpus,
+    pub ephemeral_storage_bytes: Bytes,
+    pub storage: Vec<(String, Bytes)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reservations {
+    pub pending: Reserved,
+    pub active: Reserved,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub schema: Schema,
     pub findings: Vec<Finding>,
-    pub nodes: Vec<NodeSummary>,
+    pub nodes: Vec<Node>,
     pub totals: Totals,
     pub gpus: Vec<GpuGroup>,
-    /// False when a legacy document says `"error": {}`: the provider's inventory is not ready.
+    /// Each kind of GPU device the document lists, in first-seen order ([`DeviceRun::kind`]).
+    pub gpu_devices: Vec<GpuDevice>,
+    /// False when a legacy document says `"error": ...`: the provider's inventory is not ready.
     pub inventory_ready: bool,
+    /// What the provider said instead of an inventory (the `error` value as written).
+    pub inventory_error: Option<String>,
+    pub counters: Counters,
+    pub reservations: Option<Reservations>,
+    pub public_hostnames: Vec<String>,
+    /// The provider's account, which only the legacy REST handler adds.
+    pub address: Option<String>,
 }
 
 impl Report {
     /// No finding of severity `error`.
     pub fn ok(&self) -> bool {
         self.findings.iter().all(|f| f.severity != Severity::Error)
+    }
+
+    /// How many findings of each code, in code order; codes without findings are left out.
+    pub fn counts(&self) -> Vec<(Code, usize)> {
+        let mut counts = [0usize; Code::ALL.len()];
+        for finding in &self.findings {
+            let slot = &mut counts[finding.code as usize];
+            *slot = slot.saturating_add(1);
+        }
+        Code::ALL
+            .into_iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .collect()
     }
 }

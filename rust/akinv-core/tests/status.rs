@@ -1,5 +1,5 @@
 //! The status walker on the packaged samples and on hostile bytes.
-use akinv_core::{sanitize, validate, validate_many, Code, DocumentError, Policy, Schema};
+use akinv_core::{sanitize, validate, validate_many, Amount, Code, DocumentError, Policy, Schema};
 use proptest::prelude::*;
 use std::path::PathBuf;
 
@@ -61,7 +61,7 @@ fn wrapped_gpu_contributes_nothing_available() {
         "available":{"cpu":1000,"gpu":18446744073709551611,"memory":1,"storage_ephemeral":1}}]}"#;
     let report = validate(doc, None, &Policy::default()).unwrap();
     assert_eq!(report.schema, Schema::Inventory);
-    assert_eq!(report.totals.resources.gpu.available, 0);
+    assert_eq!(report.totals.resources.gpu.available.get(), 0);
     assert_eq!(report.findings[0].code, Code::WrappedNegative);
     assert_eq!(report.findings[0].path, "nodes[0].available.gpu");
 }
@@ -71,7 +71,7 @@ fn errors_are_typed() {
     let policy = Policy::default();
     assert!(matches!(
         validate(b"{\"a\":", None, &policy),
-        Err(DocumentError::Json { line: 1, .. })
+        Err(DocumentError::Malformed { line: 1, .. })
     ));
     assert!(matches!(
         validate(b"[]", None, &policy),

@@ -1,0 +1,266 @@
+//! GPU devices: each kind a document lists is interned once, by its labels' bytes, and
+//! nodes keep runs of kinds in document order; at the end kinds are grouped by their
+//! normalized (vendor, model, memory size, interface) and each node's capacity is split over
+//! its groups.
+
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+
+use super::cursor::decoded;
+use crate::quantity::{Quantity, Scale};
+use crate::report::{DeviceRun, GpuDevice, GpuGroup, GpuKey, Node};
+use crate::units::{Amount, Flags, Gpus};
+use std::collections::HashMap;
+
+/// Index of the memory size in [`RawGpu::fields`].
+pub(super) const MEMORY_SIZE: usize = 2;
+
+/// A GPU `info` entry: byte ranges of (vendor, name, memory_size, interface) in the input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct RawGpu {
+    pub fields: [(usize, usize); 4],
+}
+
+impl RawGpu {
+    fn field<'d>(&self, data: &'d [u8], i: usize) -> &'d [u8] {
+        let (start, end) = self.fields[i];
+        data[start..end].trim_ascii()
+    }
+
+    fn same(&self, other: &RawGpu, data: &[u8]) -> bool {
+        (0..4).all(|i| self.field(data, i) == other.field(data, i))
+    }
+
+    /// The labels' bytes, each after its length (labels may hold any byte, so no separator
+    /// would keep two fields apart).
+    fn hash_key(&self, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for i in 0..4 {
+            let field = self.field(data, i);
+            out.extend_from_slice(&field.len().to_le_bytes());
+            out.extend_from_slice(field);
+        }
+        out
+    }
+
+    fn device(&self, data: &[u8]) -> GpuDevice {
+        let text = |i| decoded(self.field(data, i)).trim().to_owned();
+        GpuDevice {
+            vendor: text(0),
+            model: text(1),
+            memory_size: text(MEMORY_SIZE),
+            interface: text(3),
+        }
+    }
+}
+
+/// The kinds of device seen in a document, in first-seen order: found by scanning while
+/// there are few (nearly every document), by hash once there are many, or a document listing
+/// thousands of models would take quadratic time (40,000 took 17 s).
+#[derive(Default)]
+pub(super) struct DeviceKinds {
+    kinds: Vec<RawGpu>,
+    hashed: HashMap<Vec<u8>, usize>,
+}
+
+impl DeviceKinds {
+    const SCANNED: usize = 16;
+
+    pub fn intern(&mut self, raw: RawGpu, data: &[u8]) -> usize {
+        let found = if self.kinds.len() <= Self::SCANNED {
+            self.kinds.iter().position(|kind| kind.same(&raw, data))
+        } else {
+            self.hashed.get(&raw.hash_key(data)).copied()
+        };
+        if let Some(index) = found {
+            return index;
+        }
+        let index = self.kinds.len();
+        self.kinds.push(raw);
+        if index == Self::SCANNED {
+            // Crossing the threshold hashes every kind so far; later ones one by one.
+            for (i, kind) in self.kinds.iter().enumerate() {
+                self.hashed.entry(kind.hash_key(data)).or_insert(i);
+            }
+        } else if index > Self::SCANNED {
+            self.hashed.insert(raw.hash_key(data), index);
+        }
+        index
+    }
+
+    pub fn devices(&self, data: &[u8]) -> Vec<GpuDevice> {
+        self.kinds.iter().map(|kind| kind.device(data)).collect()
+    }
+}
+
+/// Appends one device to a node's runs.
+pub(super) fn push_device(runs: &mut Vec<DeviceRun>, kind: usize) {
+    match runs.last_mut() {
+        Some(run) if run.kind == kind => run.count = run.count.saturating_add(1),
+        _ => runs.push(DeviceRun { kind, count: 1 }),
+    }
+}
+
+/// Lower-cased labels (the catalogue mixes "SXM5", "PCIe", "Nothsure") and a normalized size.
+fn key_of(device: &GpuDevice) -> GpuKey {
+    GpuKey {
+        vendor: device.vendor.to_ascii_lowercase(),
+        model: device.model.to_ascii_lowercase(),
+        memory_size: normalize_memory_size(&device.memory_size),
+        interface: device.interface.to_ascii_lowercase(),
+    }
+}
+
+/// `80Gi` and `85899345920` are one size; a size that is not a quantity is kept as written,
+/// case included (quantities are case-sensitive: `1m` is not `1M`).
+pub(crate) fn normalize_memory_size(text: &str) -> String {
+    match Quantity::parse(text.as_bytes()).and_then(|q| q.to_int(Scale::Unit)) {
+        Ok(bytes) if bytes > 0 && bytes % (1 << 30) == 0 => format!("{}Gi", bytes >> 30),
+        Ok(bytes) if bytes > 0 && bytes % (1 << 20) == 0 => format!("{}Mi", bytes >> 20),
+        Ok(bytes) => bytes.to_string(),
+        Err(_) => text.to_owned(),
+    }
+}
+
+/// Exact sums of one group before they are bounded.
+#[derive(Default)]
+pub(super) struct GroupSums {
+    pub allocatable: i128,
+    pub available: i128,
+}
+
+/// Keys numbered in first-seen order: found by scanning while there are few (nearly every
+/// document), by hash once there are many.
+struct Numbered<K> {
+    keys: Vec<K>,
+    hashed: HashMap<K, usize>,
+}
+
+impl<K: Eq + std::hash::Hash + Clone> Numbered<K> {
+    const SCANNED: usize = 16;
+
+    fn new() -> Self {
+        Numbered {
+            keys: Vec::new(),
+            hashed: HashMap::new(),
+        }
+    }
+
+    /// The number of `key`, and whether it is new.
+    fn number(&mut self, key: K) -> (usize, bool) {
+        let found = if self.keys.len() <= Self::SCANNED {
+            self.keys.iter().position(|k| *k == key)
+        } else {
+            if self.hashed.is_empty() {
+                for (i, k) in self.keys.iter().enumerate() {
+                    self.hashed.insert(k.clone(), i);
+                }
+            }
+            self.hashed.get(&key).copied()
+        };
+        if let Some(number) = found {
+            return (number, false);
+        }
+        let number = self.keys.len();
+        if !self.hashed.is_empty() {
+            self.hashed.insert(key.clone(), number);
+        }
+        self.keys.push(key);
+        (number, true)
+    }
+}
+
+/// Groups every node's GPUs by normalized kind. On a node with several kinds, capacity is
+/// split in the order the devices are listed: each kind takes at most its device count, the
+/// last one what is left. A node without device info counts under the empty key.
+pub(super) fn group(nodes: &[Node], devices: &[GpuDevice]) -> (Vec<GpuGroup>, Vec<GroupSums>) {
+    let mut groups: Vec<GpuGroup> = Vec::new();
+    let mut sums: Vec<GroupSums> = Vec::new();
+    // Groups are made as nodes use them, so a kind only a replaced node list named has none.
+    let mut by_key = Numbered::new();
+    let mut group_of = |key: &GpuKey, groups: &mut Vec<GpuGroup>, sums: &mut Vec<GroupSums>| {
+        let (number, new) = by_key.number(key.clone());
+        if new {
+            groups.push(GpuGroup {
+                key: key.clone(),
+                allocatable: Gpus::default(),
+                available: Gpus::default(),
+                devices: 0,
+                withheld: false,
+            });
+            sums.push(GroupSums::default());
+        }
+        number
+    };
+    // On a node, devices are one kind when their labels match without case and their memory
+    // size exactly (quantities are case-sensitive); kinds then merge across nodes by key.
+    let mut node_kinds = Numbered::new();
+    let kind_of: Vec<(usize, GpuKey)> = devices
+        .iter()
+        .map(|device| {
+            let key = key_of(device);
+            let exact = GpuKey {
+                memory_size: device.memory_size.clone(),
+                ..key.clone()
+            };
+            (node_kinds.number(exact).0, key)
+        })
+        .collect();
+    // Where each kind is in `on_node`, for the node being grouped (cleared after it).
+    let mut slot_of: Vec<Option<usize>> = vec![None; node_kinds.keys.len()];
+    // Per node: (kind, group, devices) in first-seen order.
+    let mut on_node: Vec<(usize, usize, usize)> = Vec::new();
+    let unknown = GpuKey::default();
+    for node in nodes {
+        let gpu = node.resources.gpu;
+        for &(kind, _, _) in &on_node {
+            if let Some(slot) = slot_of.get_mut(kind) {
+                *slot = None;
+            }
+        }
+        on_node.clear();
+        for run in &node.devices {
+            let (kind, key) = &kind_of[run.kind];
+            match slot_of[*kind] {
+                Some(slot) => on_node[slot].2 = on_node[slot].2.saturating_add(run.count),
+                None => {
+                    slot_of[*kind] = Some(on_node.len());
+                    on_node.push((*kind, group_of(key, &mut groups, &mut sums), run.count));
+                }
+            }
+        }
+        if on_node.is_empty() {
+            if gpu.allocatable.get() == 0 && gpu.available.get() == 0 {
+                continue;
+            }
+            on_node.push((usize::MAX, group_of(&unknown, &mut groups, &mut sums), 0));
+        }
+        let withheld = gpu.flags.contains(Flags::ALLOCATABLE_WITHHELD)
+            || gpu.flags.contains(Flags::AVAILABLE_WITHHELD);
+        let mut allocatable_left = i128::from(gpu.allocatable.get());
+        let mut available_left = i128::from(gpu.available.get());
+        let last = on_node.len().saturating_sub(1);
+        for (i, &(_, group, count)) in on_node.iter().enumerate() {
+            let count = i128::try_from(count).unwrap_or(i128::MAX);
+            let (allocatable, available) = if i == last {
+                (allocatable_left, available_left)
+            } else {
+                (count.min(allocatable_left), count.min(available_left))
+            };
+            allocatable_left = allocatable_left.saturating_sub(allocatable);
+            available_left = available_left.saturating_sub(available);
+            let sum = &mut sums[group];
+            sum.allocatable = sum.allocatable.saturating_add(allocatable);
+            sum.available = sum.available.saturating_add(available);
+            let entry = &mut groups[group];
+            entry.devices = entry
+                .devices
+                .saturating_add(usize::try_from(count).unwrap_or(usize::MAX));
+            entry.withheld |= withheld;
+        }
+    }
+    (groups, sums)
+}
