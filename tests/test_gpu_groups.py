@@ -13,6 +13,7 @@ from typing import Any
 
 import oracle
 import pytest
+from budget import examples
 from documents import dumps, v1, v1_node
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -107,7 +108,7 @@ def gpu_nodes(draw: st.DrawFn) -> tuple[int, int, list[dict[str, str]] | None]:
     return allocatable, allocatable - allocated, listed
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(gpu_nodes(), min_size=1, max_size=6))
 def test_gpu_groups_match_the_model(nodes: list[tuple[int, int, list[dict[str, str]] | None]]) -> None:
     check_groups(nodes)
@@ -122,7 +123,7 @@ def crowded_gpu_nodes(draw: st.DrawFn) -> tuple[int, int, list[dict[str, str]] |
     return allocatable, allocatable - draw(st.integers(0, allocatable)), listed
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(crowded_gpu_nodes(), min_size=1, max_size=4))
 def test_gpu_groups_of_many_kinds_match_the_model(
     nodes: list[tuple[int, int, list[dict[str, str]] | None]],

@@ -16,17 +16,18 @@ from typing import Any
 
 import oracle
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, event, example, given, note, settings
 from hypothesis import strategies as st
 
 import akinv
 
 SETTINGS = settings(
-    max_examples=100,
+    max_examples=examples(100),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-FEW = settings(SETTINGS, max_examples=60)
+FEW = settings(SETTINGS, max_examples=examples(60))
 
 CAPS = oracle.DEFAULT_CAPS
 SHAPES = ("legacy", "v1-go", "v1-proto", "inventory")

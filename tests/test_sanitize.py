@@ -192,6 +192,21 @@ def test_sanitize_many_matches_sanitize() -> None:
         dumps(v1(v1_node(memory=("503Gi", "64Gi")))).replace(
             b'"allocatable": "503Gi"', b'"allocatable": "18446744073709551615", "allocatable": "503Gi"'
         ),
+        # Legacy/inventory: a node's allocatable object given twice, the first one wrapped; the
+        # objects merge key by key, as in Go, so the wrapped gpu is overridden by the second.
+        dumps(legacy(legacy_node(gpu=7))).replace(
+            b'"allocatable": {',
+            b'"allocatable": {"gpu": 18446744073709551615}, "allocatable": {',
+        ),
+        dumps(inventory(legacy_node("a"))).replace(
+            b'"allocatable": {',
+            b'"allocatable": {"cpu": 18446744073709551615, "gpu": 18446744073709551614}, "allocatable": {',
+        ),
+        # A flat pre-0.5 "gpu" beside the allocatable and available objects counts for nothing,
+        # but a reader that takes it must not get a wrapped count either.
+        dumps(legacy(legacy_node(gpu=7))).replace(
+            b'"allocatable": {', b'"gpu": 18446744073709551615, "allocatable": {'
+        ),
         # Inventory: a whole total object given twice.
         dumps(inventory(legacy_node("a"))).replace(
             b'"total_allocatable": {',
@@ -201,9 +216,19 @@ def test_sanitize_many_matches_sanitize() -> None:
 )
 def test_duplicate_keys_leave_no_unsafe_integer(data: bytes) -> None:
     assert b"18446744073709551615" in data
+    before = akinv.validate(data)
+    assert "wrapped-negative" in before.counts()
+    assert "duplicate-key" in before.counts() or b'"gpu": 18446744073709551615, "allocatable"' in data
     result = akinv.sanitize(data)
     assert b"18446744073709551615" not in result.data
+    assert b"18446744073709551614" not in result.data
+    # Whatever a reader of duplicate keys takes, no untrusted number is left.
+    after = akinv.validate(result.data)
+    assert [f.code for f in after.findings if f.code in NUMBER_CODES] == []
     assert akinv.sanitize(result.data).changes == []
+
+
+NUMBER_CODES = {"wrapped-negative", "negative", "above-cap", "unparsable", "not-int64-safe", "over-allocated"}
 
 
 @pytest.mark.parametrize(
