@@ -60,6 +60,8 @@ fn values() -> impl Strategy<Value = [Value; 4]> {
 
 const LEGACY_KEYS: [&str; 4] = ["cpu", "memory", "gpu", "storage_ephemeral"];
 
+// Test data: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 enum LegacyNode {
     /// `{name, allocatable, available}`; `shadow` writes an allocatable object first whose
