@@ -6,10 +6,14 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod inventory;
 pub mod lines;
+pub mod order;
 pub mod policy;
+pub mod price;
 pub mod quantity;
 pub mod report;
+pub mod reserve;
 pub mod status;
 pub mod units;
 

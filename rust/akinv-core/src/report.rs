@@ -336,6 +336,8 @@ pub struct Report {
     pub public_hostnames: Vec<String>,
     /// The provider's account, which only the legacy REST handler adds.
     pub address: Option<String>,
+    /// Leased IP addresses (v1 `leased_ip`), when the provider runs the IP operator.
+    pub leased_ips: Option<Triple<i64>>,
 }
 
 impl Report {

@@ -177,7 +177,10 @@ impl Walker<'_, '_> {
                 }
                 b"cluster" if w.dialect(Schema::V1) => w.v1_cluster(),
                 b"reservations" if w.dialect(Schema::V1) => w.v1_reservations(),
-                b"leased_ip" | b"leasedIp" if w.dialect(Schema::V1) => w.v1_pair_only("leased_ip"),
+                b"leased_ip" | b"leasedIp" if w.dialect(Schema::V1) => {
+                    w.extras.leased_ips = Some(w.v1_pair_only("leased_ip")?);
+                    Ok(())
+                }
                 _ => w.skip(),
             }
         })

@@ -214,6 +214,7 @@ pub(crate) struct Extras {
     pub hostnames: Vec<String>,
     pub address: Option<String>,
     pub inventory_error: Option<String>,
+    pub leased_ips: Option<crate::units::Triple<i64>>,
 }
 
 struct Walker<'a, 'p> {
@@ -659,6 +660,7 @@ impl<'a> Walker<'a, '_> {
             reservations: reservations.map(|(pending, active)| Reservations { pending, active }),
             public_hostnames: extras.hostnames,
             address: extras.address,
+            leased_ips: extras.leased_ips,
         };
         (report, edits)
     }

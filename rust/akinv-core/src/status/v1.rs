@@ -106,8 +106,8 @@ impl Walker<'_, '_> {
         .map(drop)
     }
 
-    /// A pair that is only checked (volumes, leased IPs): settled where it is.
-    pub(super) fn v1_pair_only(&mut self, resource: &'static str) -> Result<()> {
+    /// A pair read apart from the nodes (leased IPs): settled where it is.
+    pub(super) fn v1_pair_only(&mut self, resource: &'static str) -> Result<Triple<i64>> {
         let check = Check {
             resource,
             cap: None,
@@ -116,8 +116,7 @@ impl Walker<'_, '_> {
         };
         let mut pair = Pair::EMPTY;
         self.read_pair(&mut pair, Scale::Unit, &check, 0)?;
-        rules::v1_pair(resource, &pair, self);
-        Ok(())
+        Ok(rules::v1_pair(resource, &pair, self))
     }
 
     fn v1_node(&mut self, index: usize) -> Result<()> {

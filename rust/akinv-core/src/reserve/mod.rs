@@ -1,0 +1,234 @@
+//! Reservation, as the provider does it (`inventory.Adjust`): first fit over the nodes in
+//! name order, resource units from the last to the first, replica by replica; a unit's
+//! first replica decides its GPU model and every later replica is held to it.
+//!
+//! `Mode::Provider` is faithful, quirks included (each reported when it changed the
+//! outcome); `Mode::Exact` drops the quirks, reports the device's own memory size and
+//! interface, and lets a policy pick among the GPU models that fit.
+
+mod exact;
+mod fit;
+pub mod gpu;
+mod outcome;
+
+pub use exact::{exact_quote, reserve_exact, ExactOutcome, ModelOption, Wildcard};
+pub use outcome::{Chosen, NoFit, NoFitKind, Placement, Reservation};
+
+use crate::inventory::Inventory;
+use crate::order::Order;
+use fit::{Fit, Work};
+use gpu::GpuRequest;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Provider,
+    Exact,
+}
+
+/// The provider's `--overcommit-pct-*` settings: requests are divided by the commit factor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overcommit {
+    pub cpu_pct: u32,
+    pub memory_pct: u32,
+    pub storage_pct: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    pub mode: Mode,
+    pub overcommit: Overcommit,
+    /// Visit nodes in name order and each node's devices in (vendor, name, memory size)
+    /// order, as the provider's inventory is sorted (off only to measure what it changes).
+    pub sorted: bool,
+    /// Narrow a wildcard in place when a node fits CPU and GPU but not the rest (the
+    /// provider's side effect; off only to measure what it changes).
+    pub narrow_in_place: bool,
+}
+
+impl Options {
+    pub fn new(mode: Mode) -> Options {
+        Options {
+            mode,
+            overcommit: Overcommit::default(),
+            sorted: true,
+            narrow_in_place: mode == Mode::Provider,
+        }
+    }
+}
+
+/// A unit being placed.
+struct UnitState {
+    remaining: u32,
+    /// Its GPU keys: concretized by its first replica (and, in provider mode, narrowed in
+    /// place by a node that fit its GPU but not the rest).
+    keys: Vec<String>,
+    placed: Vec<(usize, u32)>,
+    chosen: Option<Chosen>,
+}
+
+/// Places `order` on `inventory`; the inventory's free capacity is reduced when it fits and
+/// `commit` is set.
+pub fn reserve(
+    inventory: &mut Inventory,
+    order: &Order,
+    options: &Options,
+    commit: bool,
+) -> Result<Reservation, NoFit> {
+    let mut notes = Vec::new();
+    let (mut reservation, left) = match adjust(inventory, order, options, &mut notes) {
+        Ok((reservation, work)) => (reservation, work.left()),
+        Err(mut no_fit) => {
+            if options.mode == Mode::Provider {
+                no_fit.quirks = quirks_that_mattered(inventory, order, options, false);
+            }
+            return Err(no_fit);
+        }
+    };
+    if options.mode == Mode::Provider {
+        reservation.quirks = quirks_that_mattered(inventory, order, options, true);
+    }
+    reservation.notes = notes;
+    if commit {
+        left.commit(inventory);
+    }
+    Ok(reservation)
+}
+
+/// The provider's quirks that changed this outcome: the same order placed without each one.
+fn quirks_that_mattered(
+    inventory: &Inventory,
+    order: &Order,
+    options: &Options,
+    fitted: bool,
+) -> Vec<String> {
+    let baseline = adjust(inventory, order, options, &mut Vec::new())
+        .ok()
+        .map(|(r, _)| r.summary());
+    let mut quirks = Vec::new();
+    let variants = [
+        (
+            Options { narrow_in_place: false, ..*options },
+            "a node that fit the request's CPU and GPU but not its memory or storage narrowed the GPU wildcard to its own model (the provider's in-place narrowing)",
+        ),
+        (
+            Options { sorted: false, ..*options },
+            "the provider visits nodes by name and each node's GPUs by (vendor, model, memory size), not in the document's order",
+        ),
+    ];
+    for (variant, quirk) in variants {
+        if variant == *options {
+            continue;
+        }
+        let other = adjust(inventory, order, &variant, &mut Vec::new())
+            .ok()
+            .map(|(r, _)| r.summary());
+        if other != baseline {
+            let effect = match (&baseline, &other) {
+                (None, Some(_)) if !fitted => "; without it the order would fit",
+                _ => "; without it the placement or model would differ",
+            };
+            quirks.push(format!("{quirk}{effect}"));
+        }
+    }
+    quirks
+}
+
+fn adjust<'i>(
+    inventory: &'i Inventory,
+    order: &Order,
+    options: &Options,
+    notes: &mut Vec<String>,
+) -> Result<(Reservation, Work<'i>), NoFit> {
+    let requests = order
+        .units
+        .iter()
+        .map(|unit| GpuRequest::parse(&unit.gpu_attributes))
+        .collect::<Vec<_>>();
+    let mut work = Work::new(inventory, options, notes);
+    work.check_ips(order)?;
+    let mut units: Vec<UnitState> = order
+        .units
+        .iter()
+        .map(|unit| UnitState {
+            remaining: unit.count,
+            keys: unit.gpu_attributes.clone(),
+            placed: Vec::new(),
+            chosen: None,
+        })
+        .collect();
+    // Units not yet placed; the provider works on the last one until it is done.
+    let mut open: Vec<usize> = (0..units.len()).collect();
+    let mut why: Vec<(usize, String)> = Vec::new();
+    'restart: while let Some(&u) = open.last() {
+        why.clear();
+        'nodes: for slot in 0..work.order.len() {
+            let node = work.order[slot];
+            let first_visit = units[u].placed.is_empty();
+            let mut keys = units[u].keys.clone();
+            while units[u].remaining > 0 {
+                // The order's own keys are parsed once; concretized ones again.
+                let reparsed;
+                let request = if keys == order.units[u].gpu_attributes {
+                    requests[u].as_ref()
+                } else {
+                    reparsed = GpuRequest::parse(&keys);
+                    reparsed.as_ref()
+                };
+                match work.try_adjust(node, u, order, request, &mut keys) {
+                    Fit::Placed(chosen) => {
+                        let state = &mut units[u];
+                        let same = keys == state.keys
+                            && chosen.as_deref().map(Chosen::scheduling)
+                                == state.chosen.as_ref().map(Chosen::scheduling);
+                        if !first_visit && !same {
+                            return Err(NoFit::mismatch(order, u));
+                        }
+                        state.keys.clone_from(&keys);
+                        if state.chosen.is_none() {
+                            state.chosen = chosen.map(|c| *c);
+                        }
+                        match state.placed.last_mut() {
+                            Some((n, replicas)) if *n == node => {
+                                *replicas = replicas.saturating_add(1);
+                            }
+                            _ => state.placed.push((node, 1)),
+                        }
+                        state.remaining = state.remaining.saturating_sub(1);
+                    }
+                    Fit::Node(reason) => {
+                        // The provider's side effect: the unit's own keys stay narrowed.
+                        if first_visit && options.narrow_in_place {
+                            units[u].keys.clone_from(&keys);
+                        }
+                        why.push((node, reason));
+                        continue 'nodes;
+                    }
+                    Fit::Cluster(no_fit) => return Err(*no_fit),
+                }
+            }
+            open.pop();
+            continue 'restart;
+        }
+        return Err(NoFit::capacity(
+            order,
+            u,
+            units[u].remaining,
+            &why,
+            inventory,
+        ));
+    }
+    let placements = units
+        .into_iter()
+        .enumerate()
+        .map(|(unit, state)| Placement {
+            unit,
+            nodes: state.placed,
+            gpu: state.chosen,
+            gpu_attributes: state.keys,
+        })
+        .collect();
+    Ok((
+        Reservation::new(placements, work.committed_units(order)),
+        work,
+    ))
+}
