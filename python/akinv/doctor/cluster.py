@@ -137,113 +137,122 @@ def build_cluster(
         return Cluster(node_facts, None)
     pod_facts = _pod_facts(pods, pods_source)
     grouped: dict[str, list[PodFacts]] = {}
-    requested: dict[str, Resources] = {}
     for facts in pod_facts:
         grouped.setdefault(facts.node, []).append(facts)
-        if facts.active:
-            requested[facts.node] = requested.get(facts.node, ZERO).plus(facts.requests)
     by_node = {name: tuple(group) for name, group in grouped.items()}
+    requested = {name: _sum([p.requests for p in group if p.active]) for name, group in by_node.items()}
     return Cluster(node_facts, pod_facts, by_node, requested)
 
 
+def _sum(amounts: Sequence[Resources]) -> Resources:
+    return Resources(*(sum(getattr(a, f) for a in amounts) for f in _FIELDS))
+
+
 class _Batch:
-    """Quantity texts gathered for one parse; `add` returns where the value will be."""
+    """Quantity texts gathered per resource for one parse each, with the target each adds to:
+    a node's capacity or allocatable, or a pod (-1 for a container of a pod summed by hand)."""
 
     def __init__(self, with_paths: bool) -> None:
-        self.milli: list[str] = []
-        self.plain: list[str] = []
-        self.paths: dict[tuple[bool, int], str] | None = {} if with_paths else None
+        self.texts: dict[str, list[str]] = {f: [] for f in _FIELDS}
+        self.targets: dict[str, list[int]] = {f: [] for f in _FIELDS}
+        self.paths: dict[str, list[str]] | None = {f: [] for f in _FIELDS} if with_paths else None
 
-    def add(self, name: str, text: str | int, path: str | None) -> tuple[bool, int]:
-        is_cpu = name == "cpu"
-        texts = self.milli if is_cpu else self.plain
-        texts.append(text if isinstance(text, str) else str(text))
-        slot = (is_cpu, len(texts) - 1)
-        if self.paths is not None and path is not None:
-            self.paths[slot] = path
-        return slot
+    def add(
+        self, quantities: kube.Quantities, target: int, path: str | None, skip: kube.Quantities | None = None
+    ) -> _Slots:
+        """Gather the resources the checks use; names in `skip` are left out. Returns where each went."""
+        slots: _Slots = {}
+        for name, text in quantities.items():
+            resource = RESOURCE_NAMES.get(name)
+            if resource is None or (skip is not None and name in skip):
+                continue
+            texts = self.texts[resource]
+            slots[resource] = len(texts)
+            texts.append(text if isinstance(text, str) else str(text))
+            self.targets[resource].append(target)
+            if self.paths is not None:
+                self.paths[resource].append(f"{path}.{name}")
+        return slots
+
+    def add_container(self, container: kube.Container, target: int, path: str | None) -> _Slots:
+        """A container's requests; its limit stands for a request it does not give, as the API
+        server defaults it (extended resources such as GPUs are often given as limits only)."""
+        requests, limits = container.resources.requests, container.resources.limits
+        slots = self.add(requests, target, f"{path}.requests" if path is not None else None)
+        # Usually limits name only what requests name too (Akash sets both alike): nothing to add.
+        if limits and not limits.keys() <= requests.keys():
+            slots.update(
+                self.add(limits, target, f"{path}.limits" if path is not None else None, skip=requests)
+            )
+        return slots
 
 
-# Where each resource's parsed value will be: field -> (is millicores, index in its batch).
-_Slots = dict[str, tuple[bool, int]]
+# Where each resource's text went: resource -> index in that resource's batch.
+_Slots = dict[str, int]
 _Gathered = TypeVar("_Gathered")
+_Parsed = dict[str, list[int]]
 
 
-def _gather(batch: _Batch, quantities: kube.Quantities, path: str | None) -> _Slots:
-    """Slots of the resources the checks use."""
-    slots: _Slots = {}
-    for name, attribute in RESOURCE_NAMES.items():
-        text = quantities.get(name)
-        if text is not None:
-            slots[attribute] = batch.add(name, text, f"{path}.{name}" if path is not None else None)
-    return slots
-
-
-def _gather_container(batch: _Batch, container: kube.Container, path: str | None) -> _Slots:
-    """A container's requests; its limit stands for a request it does not give, as the API server
-    defaults it (extended resources such as GPUs are often given as limits only)."""
-    requests, limits = container.resources.requests, container.resources.limits
-    slots: _Slots = {}
-    for name, attribute in RESOURCE_NAMES.items():
-        text, part = requests.get(name), "requests"
-        if text is None:
-            text, part = limits.get(name), "limits"
-        if text is not None:
-            slots[attribute] = batch.add(name, text, f"{path}.{part}.{name}" if path is not None else None)
-    return slots
-
-
-def _parse(gather: Callable[[_Batch], _Gathered], source: str) -> tuple[_Gathered, list[int], list[int]]:
+def _parse(gather: Callable[[_Batch], _Gathered], source: str) -> tuple[_Gathered, _Batch, _Parsed]:
     batch = _Batch(with_paths=False)
     gathered = gather(batch)
     try:
-        milli = akinv.parse_quantities(batch.milli, milli=True)
-        plain = akinv.parse_quantities(batch.plain)
+        parsed = {
+            f: akinv.parse_quantities(texts, milli=f == "cpu_millis") for f, texts in batch.texts.items()
+        }
     except QuantityError:
         # Rare: gather again, this time with paths, and name the first text that fails.
         named = _Batch(with_paths=True)
         gather(named)
         assert named.paths is not None
-        for (is_cpu, index), path in named.paths.items():
-            text = (named.milli if is_cpu else named.plain)[index]
-            try:
-                akinv.parse_quantity(text, milli=is_cpu)
-            except QuantityError as error:
-                raise DoctorInputError(f"{source}: {path}: {error}") from error
+        for resource, texts in named.texts.items():
+            for text, path in zip(texts, named.paths[resource], strict=True):
+                try:
+                    akinv.parse_quantity(text, milli=resource == "cpu_millis")
+                except QuantityError as error:
+                    raise DoctorInputError(f"{source}: {path}: {error}") from error
         raise
-    return gathered, milli, plain
+    return gathered, batch, parsed
 
 
-def _resolve(slots: _Slots, milli: Sequence[int], plain: Sequence[int]) -> Resources:
+def _sum_by_target(batch: _Batch, parsed: _Parsed, count: int) -> list[Resources]:
+    """Each target's Resources: the sum of the values gathered for it."""
+    columns = []
+    for resource in _FIELDS:
+        column = [0] * count
+        for target, value in zip(batch.targets[resource], parsed[resource], strict=True):
+            if target >= 0:
+                column[target] += value
+        columns.append(column)
+    return [Resources(*row) for row in zip(*columns, strict=True)]
+
+
+def _resolve(slots: _Slots, parsed: _Parsed) -> Resources:
     if not slots:
         return ZERO
-    return Resources(**{f: (milli if is_cpu else plain)[i] for f, (is_cpu, i) in slots.items()})
+    return Resources(**{resource: parsed[resource][index] for resource, index in slots.items()})
 
 
 def _node_facts(nodes: Sequence[kube.Node], source: str) -> tuple[NodeFacts, ...]:
-    def gather(batch: _Batch) -> list[tuple[_Slots, _Slots]]:
+    def gather(batch: _Batch) -> None:
         named = batch.paths is not None
-        return [
-            (
-                _gather(batch, node.status.capacity, f"$.items[{i}].status.capacity" if named else None),
-                _gather(
-                    batch, node.status.allocatable, f"$.items[{i}].status.allocatable" if named else None
-                ),
-            )
-            for i, node in enumerate(nodes)
-        ]
+        for i, node in enumerate(nodes):
+            where = f"$.items[{i}].status" if named else None
+            batch.add(node.status.capacity, 2 * i, f"{where}.capacity" if where else None)
+            batch.add(node.status.allocatable, 2 * i + 1, f"{where}.allocatable" if where else None)
 
-    slots, milli, plain = _parse(gather, source)
+    _, batch, parsed = _parse(gather, source)
+    amounts = _sum_by_target(batch, parsed, 2 * len(nodes))
     facts = []
-    for node, (capacity, allocatable) in zip(nodes, slots, strict=True):
+    for i, node in enumerate(nodes):
         if not node.metadata.name:
-            raise DoctorInputError(f"{source}: a node has no metadata.name")
+            raise DoctorInputError(f"{source}: $.items[{i}] has no metadata.name")
         facts.append(
             NodeFacts(
                 name=node.metadata.name,
                 labels=node.metadata.labels,
-                capacity=_resolve(capacity, milli, plain),
-                allocatable=_resolve(allocatable, milli, plain),
+                capacity=amounts[2 * i],
+                allocatable=amounts[2 * i + 1],
                 conditions=tuple(node.status.conditions),
                 kernel_version=node.status.node_info.kernel_version,
                 os_image=node.status.node_info.os_image,
@@ -253,57 +262,63 @@ def _node_facts(nodes: Sequence[kube.Node], source: str) -> tuple[NodeFacts, ...
     return tuple(facts)
 
 
-# A pod's containers as gathered: (regular containers, init containers with "is a sidecar", overhead).
-_PodSlots = tuple[list[_Slots], list[tuple[bool, _Slots]], _Slots]
+# A pod whose requests are not a plain sum: its regular containers, its init containers with
+# "is a sidecar", and its overhead.
+_Layered = tuple[list[_Slots], list[tuple[bool, _Slots]], _Slots]
 
 
 def _pod_facts(pods: Sequence[kube.Pod], source: str) -> tuple[PodFacts, ...]:
     bound = [(i, pod) for i, pod in enumerate(pods) if pod.spec.node_name]
 
-    def gather(batch: _Batch) -> list[_PodSlots]:
+    def gather(batch: _Batch) -> dict[int, _Layered]:
         named = batch.paths is not None
-        gathered: list[_PodSlots] = []
-        for i, pod in bound:
+        layered: dict[int, _Layered] = {}
+        for position, (i, pod) in enumerate(bound):
             spec = f"$.items[{i}].spec" if named else None
+            if not pod.spec.init_containers and not pod.spec.overhead:
+                # The common case: what the pod holds is its containers' sum.
+                for j, container in enumerate(pod.spec.containers):
+                    batch.add_container(
+                        container, position, f"{spec}.containers[{j}].resources" if spec else None
+                    )
+                continue
             containers = [
-                _gather_container(batch, c, f"{spec}.containers[{j}].resources" if spec else None)
+                batch.add_container(c, -1, f"{spec}.containers[{j}].resources" if spec else None)
                 for j, c in enumerate(pod.spec.containers)
             ]
             inits = [
                 (
                     c.restart_policy == "Always",
-                    _gather_container(batch, c, f"{spec}.initContainers[{j}].resources" if spec else None),
+                    batch.add_container(c, -1, f"{spec}.initContainers[{j}].resources" if spec else None),
                 )
                 for j, c in enumerate(pod.spec.init_containers)
             ]
-            overhead = _gather(batch, pod.spec.overhead, f"{spec}.overhead" if spec else None)
-            gathered.append((containers, inits, overhead))
-        return gathered
+            overhead = batch.add(pod.spec.overhead, -1, f"{spec}.overhead" if spec else None)
+            layered[position] = (containers, inits, overhead)
+        return layered
 
-    slots, milli, plain = _parse(gather, source)
-    return tuple(
-        PodFacts(pod, _pod_requests(pod_slots, milli, plain))
-        for (_, pod), pod_slots in zip(bound, slots, strict=True)
-    )
+    layered, batch, parsed = _parse(gather, source)
+    summed = _sum_by_target(batch, parsed, len(bound))
+    for position, layers in layered.items():
+        summed[position] = _layered_requests(layers, parsed)
+    return tuple(PodFacts(pod, requests) for (_, pod), requests in zip(bound, summed, strict=True))
 
 
-def _pod_requests(slots: _PodSlots, milli: Sequence[int], plain: Sequence[int]) -> Resources:
+def _layered_requests(layers: _Layered, parsed: _Parsed) -> Resources:
     """What the scheduler reserves for a pod: its containers' requests summed, or the largest init
     container's if more (sidecars, init containers that keep running, add to both), plus overhead."""
-    containers, inits, overhead = slots
-    if len(containers) == 1 and not inits and not overhead:
-        return _resolve(containers[0], milli, plain)
+    containers, inits, overhead = layers
     total = ZERO
     for container in containers:
-        total = total.plus(_resolve(container, milli, plain))
+        total = total.plus(_resolve(container, parsed))
     sidecars = ZERO
     largest_init = ZERO
     for is_sidecar, init in inits:
-        amounts = _resolve(init, milli, plain)
+        amounts = _resolve(init, parsed)
         if is_sidecar:
             total = total.plus(amounts)
             sidecars = sidecars.plus(amounts)
             largest_init = largest_init.most(sidecars)
         else:
             largest_init = largest_init.most(amounts.plus(sidecars))
-    return total.most(largest_init).plus(_resolve(overhead, milli, plain))
+    return total.most(largest_init).plus(_resolve(overhead, parsed))

@@ -26,17 +26,19 @@ __all__ = [
     "decode_pods",
 ]
 
+# gc=False on every Struct: decoded JSON holds no reference cycles, and leaving 200,000 pods out
+# of the cycle collector's sight halves the decode time.
 # The API server always writes quantities as strings; a hand-written list may hold bare numbers.
 Quantities = dict[str, str | int]
 
 
-class ObjectMeta(msgspec.Struct, rename="camel", frozen=True):
+class ObjectMeta(msgspec.Struct, rename="camel", frozen=True, gc=False):
     name: str = ""
     namespace: str = ""
     labels: dict[str, str] = {}
 
 
-class NodeCondition(msgspec.Struct, rename="camel", frozen=True):
+class NodeCondition(msgspec.Struct, rename="camel", frozen=True, gc=False):
     type: str
     status: str = "Unknown"
     reason: str = ""
@@ -44,41 +46,41 @@ class NodeCondition(msgspec.Struct, rename="camel", frozen=True):
     last_transition_time: str = ""
 
 
-class NodeSystemInfo(msgspec.Struct, rename="camel", frozen=True):
+class NodeSystemInfo(msgspec.Struct, rename="camel", frozen=True, gc=False):
     kernel_version: str = ""
     os_image: str = ""
     kubelet_version: str = ""
 
 
-class NodeStatus(msgspec.Struct, rename="camel", frozen=True):
+class NodeStatus(msgspec.Struct, rename="camel", frozen=True, gc=False):
     capacity: Quantities = {}
     allocatable: Quantities = {}
     conditions: list[NodeCondition] = []
     node_info: NodeSystemInfo = NodeSystemInfo()
 
 
-class NodeSpec(msgspec.Struct, rename="camel", frozen=True):
+class NodeSpec(msgspec.Struct, rename="camel", frozen=True, gc=False):
     unschedulable: bool = False
     provider_id: str = msgspec.field(default="", name="providerID")
 
 
-class Node(msgspec.Struct, rename="camel", frozen=True):
+class Node(msgspec.Struct, rename="camel", frozen=True, gc=False):
     metadata: ObjectMeta = ObjectMeta()
     spec: NodeSpec = NodeSpec()
     status: NodeStatus = NodeStatus()
 
 
-class NodeList(msgspec.Struct, rename="camel", frozen=True):
+class NodeList(msgspec.Struct, rename="camel", frozen=True, gc=False):
     kind: str = ""
     items: list[Node] | None = None
 
 
-class ResourceRequirements(msgspec.Struct, rename="camel", frozen=True):
+class ResourceRequirements(msgspec.Struct, rename="camel", frozen=True, gc=False):
     requests: Quantities = {}
     limits: Quantities = {}
 
 
-class Container(msgspec.Struct, rename="camel", frozen=True):
+class Container(msgspec.Struct, rename="camel", frozen=True, gc=False):
     name: str = ""
     image: str = ""
     resources: ResourceRequirements = ResourceRequirements()
@@ -86,30 +88,30 @@ class Container(msgspec.Struct, rename="camel", frozen=True):
     restart_policy: str = ""
 
 
-class PodSpec(msgspec.Struct, rename="camel", frozen=True):
+class PodSpec(msgspec.Struct, rename="camel", frozen=True, gc=False):
     node_name: str = ""
     containers: list[Container] = []
     init_containers: list[Container] = []
     overhead: Quantities = {}
 
 
-class StateWaiting(msgspec.Struct, rename="camel", frozen=True):
+class StateWaiting(msgspec.Struct, rename="camel", frozen=True, gc=False):
     reason: str = ""
     message: str = ""
 
 
-class StateTerminated(msgspec.Struct, rename="camel", frozen=True):
+class StateTerminated(msgspec.Struct, rename="camel", frozen=True, gc=False):
     reason: str = ""
     exit_code: int = 0
     finished_at: str = ""
 
 
-class ContainerState(msgspec.Struct, rename="camel", frozen=True):
+class ContainerState(msgspec.Struct, rename="camel", frozen=True, gc=False):
     waiting: StateWaiting | None = None
     terminated: StateTerminated | None = None
 
 
-class ContainerStatus(msgspec.Struct, rename="camel", frozen=True):
+class ContainerStatus(msgspec.Struct, rename="camel", frozen=True, gc=False):
     name: str = ""
     ready: bool = False
     restart_count: int = 0
@@ -117,18 +119,18 @@ class ContainerStatus(msgspec.Struct, rename="camel", frozen=True):
     last_state: ContainerState = ContainerState()
 
 
-class PodStatus(msgspec.Struct, rename="camel", frozen=True):
+class PodStatus(msgspec.Struct, rename="camel", frozen=True, gc=False):
     phase: str = ""
     container_statuses: list[ContainerStatus] = []
 
 
-class Pod(msgspec.Struct, rename="camel", frozen=True):
+class Pod(msgspec.Struct, rename="camel", frozen=True, gc=False):
     metadata: ObjectMeta = ObjectMeta()
     spec: PodSpec = PodSpec()
     status: PodStatus = PodStatus()
 
 
-class PodList(msgspec.Struct, rename="camel", frozen=True):
+class PodList(msgspec.Struct, rename="camel", frozen=True, gc=False):
     kind: str = ""
     items: list[Pod] | None = None
 

@@ -7,6 +7,7 @@ publishes 2^64 minus the difference (18446744073709551615 for -1).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from akinv.doctor import kube
@@ -32,6 +33,10 @@ _PLUGIN_NAMES: dict[str, Vendor] = {
     "amd-gpu-device-plugin": "amd",
 }
 _PLUGIN_LABELS = ("app.kubernetes.io/name", "name", "app", "k8s-app")
+# A daemonset's pods are named after it: "nvidia-device-plugin-daemonset-4kq2p".
+_PLUGIN_POD_NAME = re.compile(
+    "(" + "|".join(sorted(map(re.escape, _PLUGIN_NAMES), key=len, reverse=True)) + ")-"
+)
 
 
 def plugin_vendor(pod: kube.Pod) -> Vendor | None:
@@ -41,16 +46,25 @@ def plugin_vendor(pod: kube.Pod) -> Vendor | None:
         vendor = _PLUGIN_NAMES.get(labels.get(key, ""))
         if vendor is not None:
             return vendor
-    name = pod.metadata.name
-    for prefix, vendor in _PLUGIN_NAMES.items():
-        if name.startswith(prefix + "-"):
-            return vendor
+    named = _PLUGIN_POD_NAME.match(pod.metadata.name)
+    if named is not None:
+        return _PLUGIN_NAMES[named.group(1)]
     for container in pod.spec.containers:
         image = container.image.lower()
         if "k8s-device-plugin" in image:
             # nvcr.io/nvidia/k8s-device-plugin, rocm/k8s-device-plugin
             return "amd" if "rocm" in image or "amd" in image else "nvidia"
     return None
+
+
+def _plugins_by_vendor(pods: tuple[PodFacts, ...]) -> dict[Vendor, list[PodFacts]]:
+    found: dict[Vendor, list[PodFacts]] = {}
+    for pod in pods:
+        if pod.active:
+            vendor = plugin_vendor(pod.pod)
+            if vendor is not None:
+                found.setdefault(vendor, []).append(pod)
+    return found
 
 
 def _has_gpus(node: NodeFacts, vendor: Vendor) -> bool:
@@ -63,18 +77,15 @@ def _has_gpus(node: NodeFacts, vendor: Vendor) -> bool:
     return vendor == "nvidia" and node.labels.get("nvidia.com/gpu.present") == "true"
 
 
-def _plugins(pods: tuple[PodFacts, ...], vendor: Vendor) -> list[PodFacts]:
-    return [p for p in pods if p.active and plugin_vendor(p.pod) == vendor]
-
-
 def check_device_plugins(context: Context) -> Iterator[DoctorFinding]:
     """device-plugin-missing, device-plugin-without-gpus, device-plugin-restarting."""
     cluster = context.cluster
     if cluster.pods is None:
         return
     for node in cluster.nodes:
+        by_vendor = _plugins_by_vendor(cluster.node_pods(node.name))
         for vendor, resource in GPU_RESOURCES.items():
-            plugins = _plugins(cluster.node_pods(node.name), vendor)
+            plugins = by_vendor.get(vendor, [])
             has_gpus = _has_gpus(node, vendor)
             if has_gpus and not plugins:
                 yield _missing(node, vendor, resource)
@@ -168,7 +179,7 @@ def _requests_above(
     capacity = node.capacity.gpus(vendor)
     deficit = held - allocatable
     holders = [p for p in cluster.node_pods(node.name) if p.active and p.requests.gpus(vendor) > 0]
-    plugins = _plugins(cluster.node_pods(node.name), vendor)
+    plugins = _plugins_by_vendor(cluster.node_pods(node.name)).get(vendor, [])
     if allocatable == 0 and capacity > 0:
         cause = f"allocatable {resource} is 0 of {capacity:,}: the device plugin is restarting or broken"
     elif allocatable == 0:
