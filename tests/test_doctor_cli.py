@@ -207,8 +207,9 @@ def test_pods_kubectl_cannot_read_are_said_and_the_nodes_still_checked(
 
 
 def test_files_given_run_no_kubectl(fake_kubectl: Path) -> None:
-    doctor("--nodes", str(NODES))
+    result = doctor("--nodes", str(NODES), "--context", "provider-prod")
     assert not fake_kubectl.exists()
+    assert "--context is not used" in result.stderr
 
 
 def test_kubectl_missing_is_said(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ Exit status: 0 no error finding, 1 an error finding, 2 an input that cannot be r
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from typing import Any
 
@@ -69,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
     except DoctorInputError as error:
         print(f"akinv doctor: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
+    # The decoded cluster is millions of objects without cycles: keep the collector from walking
+    # them again while the report is written (rendering 5,000 nodes took 1.5 s instead of 0.3 s).
+    gc.freeze()
     try:
         _write(args, diagnosis, inputs)
     except OSError as error:
@@ -85,6 +89,8 @@ def _diagnose(args: argparse.Namespace) -> tuple[Any, dict[str, str]]:
     inputs: dict[str, str] = {}
     pods: bytes | None = None
     if args.nodes is not None:
+        if args.context is not None:
+            print("akinv doctor: --context is not used: kubectl runs only without --nodes", file=sys.stderr)
         nodes, inputs["nodes"] = sources.read_file(args.nodes), _name(args.nodes)
     else:
         nodes, inputs["nodes"] = sources.run_kubectl("nodes", args.context)
