@@ -5,6 +5,8 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import shutil
+import ssl
 import subprocess
 import sys
 import threading
@@ -308,3 +310,68 @@ def test_status_connection_refused_and_bad_ca(status_server: str, tmp_path: Path
         fetch_status(f"http://127.0.0.1:{port}/status", timeout=5)
     with pytest.raises(DoctorInputError, match="cannot be used as a CA file"):
         fetch_status(f"{status_server}/status", ca_file=str(tmp_path / "absent.pem"))
+
+
+# A provider's self-signed certificate, served on loopback
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The status over HTTPS with a self-signed certificate for 127.0.0.1; yields the URL and the
+    certificate (its own CA)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        if os.environ.get("AKINV_REQUIRE_SYSTEM") == "1":
+            pytest.fail(
+                "openssl is not installed and AKINV_REQUIRE_SYSTEM=1 requires it: run scripts/system-deps"
+            )
+        pytest.skip("openssl is not installed (Debian: scripts/system-deps, or apt-get install openssl)")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StatusHandler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}/status", cert
+    server.shutdown()
+    server.server_close()
+
+
+def test_self_signed_status_needs_its_ca_or_insecure(tls_server: tuple[str, Path]) -> None:
+    url, cert = tls_server
+    with pytest.raises(
+        DoctorInputError, match=r"CERTIFICATE_VERIFY_FAILED.*give --ca-file FILE, or --insecure"
+    ):
+        fetch_status(url)
+    assert fetch_status(url, ca_file=str(cert)) == STATUS.read_bytes()
+    assert fetch_status(url, verify=False) == STATUS.read_bytes()
+    result = doctor("--nodes", str(NODES), "--status-url", url, "--insecure", "--format", "json")
+    assert (
+        result.returncode == 1 and "status-wrapped-negative" in json.loads(result.stdout)["summary"]["codes"]
+    )
+    result = doctor("--nodes", str(NODES), "--status-url", url)
+    assert result.returncode == 2 and "--ca-file" in result.stderr
