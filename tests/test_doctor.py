@@ -486,3 +486,16 @@ def test_not_json_and_not_a_list() -> None:
         examine(json.dumps(node(nodes(), "cp-01")))
     with pytest.raises(DoctorInputError, match="nodes: has no `items`: expected a NodeList"):
         examine(b"{}")
+
+
+def test_every_core_code_has_a_status_remedy() -> None:
+    """A code the core learns (listed in the stub's _Code) must get its own remedy here."""
+    from importlib import resources
+
+    from akinv.doctor.checks.status import STATUS_REMEDIES
+
+    stub = (resources.files("akinv") / "_akinv.pyi").read_text(encoding="utf-8")
+    listed = re.search(r"_Code = Literal\[(.*?)\]", stub, re.S)
+    assert listed is not None
+    codes = set(re.findall(r'"([a-z0-9-]+)"', listed.group(1)))
+    assert "wrapped-negative" in codes and codes == set(STATUS_REMEDIES)

@@ -47,6 +47,7 @@ STATUS_REMEDIES: dict[str, str] = {
     "duplicate-node": "Two nodes share a name in the status: check the inventory operator's configuration.",
     "total-mismatch": "The totals do not add up to the nodes: the inventory was read mid-change; read it again.",
     "sum-saturated": "A total too large to represent: the nodes' numbers are implausible; see their findings.",
+    "duplicate-key": "The provider wrote a key twice (the last value counts, as in Go): upgrade the provider.",
 }
 
 
