@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import akinv
+from akinv.doctor.cli import add_parser as add_doctor_parser
 from akinv.errors import AkinvError, PayloadError, QuantityError
 from akinv.files import ScanResult
 
@@ -262,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     quantity.add_argument("texts", nargs="+", metavar="QUANTITY")
     quantity.add_argument("--milli", action="store_true", help="thousandths, as MilliValue()")
     quantity.set_defaults(run=_quantity)
+    add_doctor_parser(commands)
     return parser
 
 
