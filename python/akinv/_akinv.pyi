@@ -1,5 +1,5 @@
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal, final
+from typing import Literal, Protocol, TypeAlias, final
 
 from akinv.errors import PayloadError
 
@@ -282,3 +282,162 @@ def sanitize_lines(
     policy: Policy | None = None,
 ) -> list[tuple[int, Sanitized | PayloadError, bytes | None]]:
     """Sanitize whole JSON Lines in the core; the original text comes back for unreadable lines."""
+
+# Bid matching and pricing. Orders and pricings may be given as the core objects or as the
+# Python `akinv.Order` / `akinv.Pricing`, which carry them in their `core` attribute.
+
+class _HasOrderCore(Protocol):
+    @property
+    def core(self) -> OrderCore: ...
+
+class _HasPricingCore(Protocol):
+    @property
+    def core(self) -> Pricing: ...
+
+_Order: TypeAlias = "OrderCore | _HasOrderCore"
+_Pricing: TypeAlias = "Pricing | _HasPricingCore"
+_Mode = Literal["provider", "exact"]
+_Wildcard = Literal["provider-order", "cheapest", "most-expensive"]
+
+@final
+class OrderCore:
+    """A canonical order document, read by the core (built by `akinv.Order`)."""
+
+    def __new__(cls, canonical: bytes, /) -> OrderCore: ...
+    def script_input(self) -> bytes:
+        """The price script's stdin document of the order as given."""
+
+@final
+class Pricing:
+    """The generic price script's settings, as decimal strings."""
+
+    def __new__(
+        cls,
+        *,
+        cpu: str | None = None,
+        memory: str | None = None,
+        hd_ephemeral: str | None = None,
+        hd_pers_hdd: str | None = None,
+        hd_pers_ssd: str | None = None,
+        hd_pers_nvme: str | None = None,
+        endpoint: str | None = None,
+        ip: str | None = None,
+        gpu_mappings: str = "",
+    ) -> Pricing: ...
+    def quote_script_input(self, data: bytes, /, *, akt_usd: str | None = None) -> Quote:
+        """The generic script on its raw stdin: what it prints and how it exits."""
+    def quote(self, order: _Order, /, *, akt_usd: str | None = None) -> Quote: ...
+    def __getnewargs_ex__(self) -> tuple[tuple[()], dict[str, str]]: ...
+
+@final
+class Quote:
+    @property
+    def exit_code(self) -> int: ...
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
+    @property
+    def denom(self) -> str: ...
+    @property
+    def rate(self) -> str | None: ...
+    @property
+    def rate_exact(self) -> str | None: ...
+    @property
+    def usd_per_month(self) -> str: ...
+    @property
+    def breakdown(self) -> dict[str, str]: ...
+    @property
+    def gpus(self) -> list[dict[str, object]]: ...
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class Reservation:
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def no_fit(self) -> dict[str, object] | None: ...
+    @property
+    def units(self) -> list[dict[str, object]]: ...
+    @property
+    def quirks(self) -> list[str]: ...
+    @property
+    def notes(self) -> list[str]: ...
+    def allocated_script_input(self) -> bytes | None: ...
+    @property
+    def quote(self) -> Quote | ValueError | None: ...
+    @property
+    def options(self) -> list[dict[str, object]]: ...
+
+@final
+class Inventory:
+    @staticmethod
+    def from_status(payload: _Document, /, *, schema: _Schema | None = None, policy: Policy | None = None) -> Inventory: ...
+    @property
+    def report(self) -> Report: ...
+    @property
+    def has_devices(self) -> bool: ...
+    @property
+    def nodes(self) -> list[dict[str, object]]: ...
+    def reserve(
+        self,
+        order: _Order,
+        /,
+        *,
+        mode: _Mode = "provider",
+        wildcard: _Wildcard = "provider-order",
+        pricing: _Pricing | None = None,
+        akt_usd: str | None = None,
+        dry_run: bool = True,
+    ) -> Reservation: ...
+
+@final
+class Match:
+    @property
+    def provider(self) -> str: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def gpus(self) -> list[dict[str, object]]: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def rate(self) -> str | None: ...
+    @property
+    def quote(self) -> Quote | ValueError | None: ...
+    @property
+    def error(self) -> PayloadError | None: ...
+
+@final
+class Inventories:
+    def __new__(
+        cls, items: Iterable[tuple[str, _Document]], /, *, threads: int | None = None, policy: Policy | None = None
+    ) -> Inventories: ...
+    def __len__(self) -> int: ...
+    @property
+    def providers(self) -> list[str]: ...
+    def match(
+        self,
+        order: _Order,
+        /,
+        *,
+        pricing: _Pricing | None = None,
+        pricings: Mapping[str, _Pricing] | None = None,
+        akt_usd: str | None = None,
+        threads: int | None = None,
+    ) -> list[Match]: ...
+
+def match(
+    order: _Order,
+    items: Iterable[tuple[str, _Document]],
+    /,
+    *,
+    pricing: _Pricing | None = None,
+    pricings: Mapping[str, _Pricing] | None = None,
+    akt_usd: str | None = None,
+    threads: int | None = None,
+    policy: Policy | None = None,
+) -> list[Match]:
+    """One order against many (provider id, status payload) pairs, read and matched in parallel."""

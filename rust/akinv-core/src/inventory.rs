@@ -63,11 +63,16 @@ pub struct Inventory {
     pub has_devices: bool,
     /// The report of the document it was read from.
     pub report: Arc<Report>,
+    /// The nodes in the order the provider visits them: by name.
+    pub node_order: Vec<usize>,
+    /// Each node's devices in the order the provider matches them: by (vendor, model,
+    /// memory size), as its inventory sorts them.
+    pub device_order: Vec<Vec<usize>>,
 }
 
 impl Inventory {
     pub fn from_report(report: Arc<Report>) -> Inventory {
-        let nodes = report
+        let nodes: Vec<InventoryNode> = report
             .nodes
             .iter()
             .map(|node| {
@@ -98,8 +103,27 @@ impl Inventory {
                 free_bytes: available(&pool.bytes),
             })
             .collect();
+        let mut node_order: Vec<usize> = (0..nodes.len()).collect();
+        node_order.sort_by(|&a, &b| nodes[a].name.cmp(&nodes[b].name));
+        let device_order = nodes
+            .iter()
+            .map(|node| {
+                let mut order: Vec<usize> = (0..node.devices.len()).collect();
+                order.sort_by(|&a, &b| {
+                    let (a, b) = (&node.devices[a], &node.devices[b]);
+                    (&a.vendor, &a.model, &a.memory_size).cmp(&(
+                        &b.vendor,
+                        &b.model,
+                        &b.memory_size,
+                    ))
+                });
+                order
+            })
+            .collect();
         Inventory {
             schema: report.schema,
+            node_order,
+            device_order,
             nodes,
             pools,
             free_ips: report.leased_ips.as_ref().map(available),

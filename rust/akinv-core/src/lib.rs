@@ -8,6 +8,7 @@
 pub mod error;
 pub mod inventory;
 pub mod lines;
+pub mod matching;
 pub mod order;
 pub mod policy;
 pub mod price;

@@ -2,6 +2,7 @@
 //! (`gil`), map errors (`errors`), and wrap results as lazily converted objects (`report`).
 #![forbid(unsafe_code)]
 
+mod bidding;
 mod documents;
 mod errors;
 mod gil;
@@ -21,6 +22,10 @@ mod _akinv {
     #[pymodule_export]
     const __version__: &str = env!("CARGO_PKG_VERSION");
 
+    #[pymodule_export]
+    use super::bidding::{
+        match_providers, Inventories, Inventory, Match, OrderCore, Pricing, Quote, Reservation,
+    };
     #[pymodule_export]
     use super::documents::{
         lines_ended, sanitize, sanitize_lines, sanitize_many, validate, validate_lines,

@@ -7,6 +7,7 @@ use super::outcome::{Chosen, NoFit};
 use super::{Mode, Options, Overcommit};
 use crate::inventory::{Free, Inventory};
 use crate::order::{Order, Unit, Volume};
+use std::borrow::Cow;
 
 pub(super) enum Fit {
     Placed(Option<Box<Chosen>>),
@@ -53,7 +54,7 @@ impl Committed {
 }
 
 /// The free capacity a reservation leaves, to commit to the inventory.
-pub(super) struct Left {
+pub struct Left {
     free: Vec<Free>,
     pools: Vec<i64>,
     ips: Option<i64>,
@@ -77,50 +78,34 @@ pub(super) struct Work<'i> {
     pools: Vec<i64>,
     ips: Option<i64>,
     /// Nodes in the order they are tried.
-    pub order: Vec<usize>,
+    pub order: Cow<'i, [usize]>,
     /// Each node's devices in the order they are matched.
-    devices: Vec<Vec<usize>>,
+    devices: Cow<'i, [Vec<usize>]>,
     overcommit: Overcommit,
     mode: Mode,
     committed: Vec<Committed>,
 }
 
 impl<'i> Work<'i> {
-    pub fn new(inventory: &'i Inventory, options: &Options, notes: &mut Vec<String>) -> Work<'i> {
-        let mut order: Vec<usize> = (0..inventory.nodes.len()).collect();
-        let devices = inventory
-            .nodes
-            .iter()
-            .map(|node| {
-                let mut devices: Vec<usize> = (0..node.devices.len()).collect();
-                if options.sorted {
-                    devices.sort_by(|&a, &b| {
-                        let (a, b) = (&node.devices[a], &node.devices[b]);
-                        (&a.vendor, &a.model, &a.memory_size).cmp(&(
-                            &b.vendor,
-                            &b.model,
-                            &b.memory_size,
-                        ))
-                    });
-                }
-                devices
-            })
-            .collect();
-        if options.sorted {
-            order.sort_by(|&a, &b| inventory.nodes[a].name.cmp(&inventory.nodes[b].name));
-        }
-        if !inventory.has_devices {
-            notes.push(format!(
-                "a {} document lists no GPU devices: GPUs are reserved by count, and their model is unknown",
-                inventory.schema.name()
-            ));
-        }
-        if inventory.nodes.iter().any(|n| n.storage_classes.is_none()) {
-            notes.push(
-                "the document does not say which storage classes a node supports: every node is taken to support the cluster's classes"
-                    .to_owned(),
-            );
-        }
+    pub fn new(inventory: &'i Inventory, options: &Options) -> Work<'i> {
+        // The provider's order is kept with the inventory; the document's own is built only
+        // to measure what the sorting changes.
+        let (order, devices) = if options.sorted {
+            (
+                Cow::Borrowed(&inventory.node_order[..]),
+                Cow::Borrowed(&inventory.device_order[..]),
+            )
+        } else {
+            let devices = inventory
+                .nodes
+                .iter()
+                .map(|n| (0..n.devices.len()).collect())
+                .collect();
+            (
+                Cow::Owned((0..inventory.nodes.len()).collect()),
+                Cow::Owned(devices),
+            )
+        };
         Work {
             inventory,
             free: inventory.nodes.iter().map(|n| n.free).collect(),

@@ -12,6 +12,7 @@ pub mod gpu;
 mod outcome;
 
 pub use exact::{exact_quote, reserve_exact, ExactOutcome, ModelOption, Wildcard};
+pub use fit::Left;
 pub use outcome::{Chosen, NoFit, NoFitKind, Placement, Reservation};
 
 use crate::inventory::Inventory;
@@ -43,6 +44,9 @@ pub struct Options {
     /// Narrow a wildcard in place when a node fits CPU and GPU but not the rest (the
     /// provider's side effect; off only to measure what it changes).
     pub narrow_in_place: bool,
+    /// Find which provider quirks changed the outcome (two more placements of the order),
+    /// and note what the document could not tell.
+    pub explain: bool,
 }
 
 impl Options {
@@ -52,6 +56,7 @@ impl Options {
             overcommit: Overcommit::default(),
             sorted: true,
             narrow_in_place: mode == Mode::Provider,
+            explain: mode == Mode::Provider,
         }
     }
 }
@@ -66,32 +71,65 @@ struct UnitState {
     chosen: Option<Chosen>,
 }
 
-/// Places `order` on `inventory`; the inventory's free capacity is reduced when it fits and
-/// `commit` is set.
+/// Where `order` would go on `inventory`, or why it would not fit; nothing changes.
+pub fn plan(inventory: &Inventory, order: &Order, options: &Options) -> Result<Reservation, NoFit> {
+    plan_left(inventory, order, options).map(|(reservation, _)| reservation)
+}
+
+/// Places `order` on `inventory` and, when `commit` is set, takes what it uses from the
+/// inventory's free capacity, as the provider does before it bids.
 pub fn reserve(
     inventory: &mut Inventory,
     order: &Order,
     options: &Options,
     commit: bool,
 ) -> Result<Reservation, NoFit> {
-    let mut notes = Vec::new();
-    let (mut reservation, left) = match adjust(inventory, order, options, &mut notes) {
+    let (reservation, left) = plan_left(inventory, order, options)?;
+    if commit {
+        left.commit(inventory);
+    }
+    Ok(reservation)
+}
+
+fn plan_left(
+    inventory: &Inventory,
+    order: &Order,
+    options: &Options,
+) -> Result<(Reservation, fit::Left), NoFit> {
+    let (mut reservation, left) = match adjust(inventory, order, options) {
         Ok((reservation, work)) => (reservation, work.left()),
         Err(mut no_fit) => {
-            if options.mode == Mode::Provider {
+            if options.explain {
                 no_fit.quirks = quirks_that_mattered(inventory, order, options, false);
             }
             return Err(no_fit);
         }
     };
-    if options.mode == Mode::Provider {
+    if options.explain {
         reservation.quirks = quirks_that_mattered(inventory, order, options, true);
     }
-    reservation.notes = notes;
-    if commit {
-        left.commit(inventory);
+    if options.explain {
+        reservation.notes = notes(inventory);
     }
-    Ok(reservation)
+    Ok((reservation, left))
+}
+
+/// What the document could not tell, which the reservation had to assume.
+fn notes(inventory: &Inventory) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !inventory.has_devices {
+        notes.push(format!(
+            "a {} document lists no GPU devices: GPUs are reserved by count, and their model is unknown",
+            inventory.schema.name()
+        ));
+    }
+    if inventory.nodes.iter().any(|n| n.storage_classes.is_none()) {
+        notes.push(
+            "the document does not say which storage classes a node supports: every node is taken to support the cluster's classes"
+                .to_owned(),
+        );
+    }
+    notes
 }
 
 /// The provider's quirks that changed this outcome: the same order placed without each one.
@@ -101,25 +139,29 @@ fn quirks_that_mattered(
     options: &Options,
     fitted: bool,
 ) -> Vec<String> {
-    let baseline = adjust(inventory, order, options, &mut Vec::new())
+    let baseline = adjust(inventory, order, options)
         .ok()
         .map(|(r, _)| r.summary());
     let mut quirks = Vec::new();
+    let plain = Options {
+        explain: false,
+        ..*options
+    };
     let variants = [
         (
-            Options { narrow_in_place: false, ..*options },
+            Options { narrow_in_place: false, ..plain },
             "a node that fit the request's CPU and GPU but not its memory or storage narrowed the GPU wildcard to its own model (the provider's in-place narrowing)",
         ),
         (
-            Options { sorted: false, ..*options },
+            Options { sorted: false, ..plain },
             "the provider visits nodes by name and each node's GPUs by (vendor, model, memory size), not in the document's order",
         ),
     ];
     for (variant, quirk) in variants {
-        if variant == *options {
+        if variant == plain {
             continue;
         }
-        let other = adjust(inventory, order, &variant, &mut Vec::new())
+        let other = adjust(inventory, order, &variant)
             .ok()
             .map(|(r, _)| r.summary());
         if other != baseline {
@@ -137,14 +179,13 @@ fn adjust<'i>(
     inventory: &'i Inventory,
     order: &Order,
     options: &Options,
-    notes: &mut Vec<String>,
 ) -> Result<(Reservation, Work<'i>), NoFit> {
     let requests = order
         .units
         .iter()
         .map(|unit| GpuRequest::parse(&unit.gpu_attributes))
         .collect::<Vec<_>>();
-    let mut work = Work::new(inventory, options, notes);
+    let mut work = Work::new(inventory, options);
     work.check_ips(order)?;
     let mut units: Vec<UnitState> = order
         .units
