@@ -12,6 +12,9 @@
 //! - `many`: `validate_many` on `THREADS` threads (default all);
 //! - anything else: `validate`, one document after another.
 use akinv_core::{json_lines, validate, Policy};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::hint::black_box;
 
 #[path = "support/touch.rs"]

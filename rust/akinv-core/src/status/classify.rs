@@ -65,6 +65,13 @@ const WRAP_WINDOW: i128 = 1 << 32;
 /// The trust of a parsed value; `value` is meaningful when trusted or unbounded.
 #[inline]
 pub(crate) fn classify(parsed: Parsed, scale: Scale, check: &Check, largest: i64) -> (i64, Trust) {
+    // Nearly every number: non-negative, within the cap and the limit.
+    if let Ok((value, false)) = parsed {
+        let bound = check.cap.map_or(largest, |cap| cap.min(largest));
+        if (0..=i128::from(bound)).contains(&value) {
+            return (i64::try_from(value).unwrap_or(0), Trust::Trusted);
+        }
+    }
     let code = match parsed {
         Ok((value, false)) => {
             // Unbounded is Value() == -1, so in millicores anything from -1000m to -1m.
