@@ -68,7 +68,8 @@ impl<'a> Walker<'a, '_> {
         let mut key = self.jiter.next_object_bytes()?.map(|k| span_of(data, k));
         while let Some((start, end)) = key {
             let raw = &data[start..end];
-            // Keys are short: a plain loop beats memchr's dispatch (3% of validate).
+            // Keys are short: a plain loop beats memchr's dispatch (0.6% of validate).
+            #[allow(clippy::manual_contains)]
             if raw.iter().any(|&b| b == b'\\') {
                 each(self, decoded(raw).as_bytes())?;
             } else {
