@@ -255,6 +255,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-check", action="store_true", help="skip the agreement check")
     parser.add_argument("--strict", action="store_true", help="exit 1 if akinv disagrees with the peers")
     parser.add_argument("--check-only", action="store_true", help="check agreement, time nothing")
+    parser.add_argument(
+        "--gate",
+        type=float,
+        metavar="RATIO",
+        help="exit 1 unless akinv on one thread is at least RATIO times msgspec in this run",
+    )
+    parser.add_argument("--against", type=Path, metavar="FILE", help="print the change from a saved compare.json")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -322,6 +329,38 @@ def main(argv: list[str] | None = None) -> int:
     }
     (OUT / "compare.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {OUT / 'compare.json'}")
+    if args.against is not None:
+        print(changes(json.loads(args.against.read_text()), report))
+    if args.gate is not None:
+        return gate(rows, args.gate)
+    return 0
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Each tool's MB/s in a saved run and in this one. Only ratios within one run are robust to
+    a busier machine: compare the `vs akinv` column too."""
+    old = {row["tool"]: row for row in before["rows"]}
+    lines = [f"{'tool':<30} {'MB/s before':>12} {'MB/s now':>10} {'change':>8} {'ratio before':>13} {'now':>7}"]
+    for row in after["rows"]:
+        was = old.get(row["tool"])
+        if row["mb_per_s"] is None or was is None or was["mb_per_s"] is None:
+            continue
+        change = row["mb_per_s"] / was["mb_per_s"] - 1
+        lines.append(
+            f"{row['tool']:<30} {was['mb_per_s']:>12.1f} {row['mb_per_s']:>10.1f} {change:>+8.1%} "
+            f"{was['ratio']:>12.3f}x {row['ratio']:>6.3f}x"
+        )
+    return "\n".join(lines)
+
+
+def gate(rows: list[dict[str, Any]], ratio: float) -> int:
+    """akinv against the fastest peer in the same run: a slow machine slows both alike."""
+    speed = {row["tool"]: row["mb_per_s"] for row in rows}
+    achieved = speed["akinv threads=1"] / speed["msgspec"]
+    if achieved < ratio:
+        print(f"GATE FAILED: akinv validate is {achieved:.2f}x msgspec, below {ratio}x")
+        return 1
+    print(f"gate: akinv validate is {achieved:.2f}x msgspec (at least {ratio}x)")
     return 0
 
 

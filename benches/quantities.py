@@ -146,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--milli", action="store_true", help="time MilliValue() instead of Value()")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per tool; the best counts")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--gate",
+        type=float,
+        metavar="RATIO",
+        help="exit 1 unless the batch call is at least RATIO times the kubernetes client (same run)",
+    )
     args = parser.parse_args(argv)
 
     texts = quantity_texts(args.count, args.seed)
@@ -190,6 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     (OUT / "quantities.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {OUT / 'quantities.json'}")
+    if args.gate is not None:
+        ratio = batch / by_tool["kubernetes parse_quantity (loop)"]
+        if ratio < args.gate:
+            print(f"GATE FAILED: parse_quantities is {ratio:.1f}x the kubernetes client, below {args.gate}x")
+            return 1
+        print(f"gate: parse_quantities is {ratio:.1f}x the kubernetes client (at least {args.gate}x)")
     return 0
 
 

@@ -477,19 +477,6 @@ pub fn parse_int(text: &[u8], scale: Scale) -> Result<i128, QuantityError> {
     parse_int_rounded(text, scale).map(|(value, _)| value)
 }
 
-/// [`parse_int`] of many texts, in parallel when there are enough to pay for threads.
-pub fn parse_many(texts: &[&[u8]], scale: Scale) -> Vec<Result<i128, QuantityError>> {
-    use rayon::prelude::*;
-    if texts.len() < 16 * 1024 {
-        return texts.iter().map(|text| parse_int(text, scale)).collect();
-    }
-    texts
-        .par_iter()
-        .with_min_len(4096)
-        .map(|text| parse_int(text, scale))
-        .collect()
-}
-
 /// Like [`parse_int`], also saying whether rounding changed the value.
 pub fn parse_int_rounded(text: &[u8], scale: Scale) -> Result<(i128, bool), QuantityError> {
     // Plain digits are most numbers in a status document: a loop small enough to inline into
