@@ -78,11 +78,12 @@ pub fn match_order(
             plan(inventory, order, &options).map_err(|n| Box::new(Outcome::NoFit(Box::new(n))))
         }
     });
-    // Quote each distinct (pricing, allocated units) once.
+    // Quote each distinct (pricing, allocated units) once: the units differ between
+    // providers only by the GPU keys their reservation wrote.
     let mut used: Vec<&Pricing> = Vec::new();
     let mut keys = Vec::with_capacity(planned.len());
-    let mut distinct: Vec<(usize, String)> = Vec::new();
-    let mut seen: std::collections::HashSet<(usize, String)> = std::collections::HashSet::new();
+    let mut distinct: Vec<(usize, &Reservation)> = Vec::new();
+    let mut seen: HashMap<(usize, Vec<&[String]>), usize> = HashMap::new();
     for ((id, _), result) in providers.iter().zip(&planned) {
         let key = match (result, pricings.of(id)) {
             (Ok(reservation), Some(pricing)) => {
@@ -93,28 +94,33 @@ pub fn match_order(
                         used.push(pricing);
                         used.len() - 1
                     });
-                let key = (index, order.script_input(&reservation.allocated));
-                if seen.insert(key.clone()) {
-                    distinct.push(key.clone());
+                let gpu_keys: Vec<&[String]> = reservation
+                    .allocated
+                    .iter()
+                    .map(|u| &u.gpu_attributes[..])
+                    .collect();
+                let next = distinct.len();
+                let slot = *seen.entry((index, gpu_keys)).or_insert(next);
+                if slot == next {
+                    distinct.push((index, reservation));
                 }
-                Some(key)
+                Some(slot)
             }
             _ => None,
         };
         keys.push(key);
     }
-    let priced = parallel(&distinct, threads, |(index, stdin)| {
+    let priced = parallel(&distinct, threads, |(index, reservation)| {
+        let stdin = order.script_input(&reservation.allocated);
         used[*index].quote_script_input(stdin.as_bytes(), akt_usd)
     });
-    let quotes: HashMap<(usize, String), Result<Quote, String>> =
-        distinct.into_iter().zip(priced).collect();
     planned
         .into_iter()
         .zip(keys)
         .map(|(result, key)| match result {
             Err(outcome) => *outcome,
             Ok(reservation) => {
-                let quote = key.and_then(|k| quotes.get(&k).cloned());
+                let quote = key.map(|slot| priced[slot].clone());
                 Outcome::Fits(Box::new(reservation), quote)
             }
         })

@@ -4,8 +4,34 @@
 //! Every source (the price script's stdin, the on-chain GroupSpec, an SDL) is turned into one
 //! canonical JSON document by the Python layer; this module reads that document, strictly.
 
+use crate::reserve::gpu::GpuRequest;
 use jiter::JsonValue;
 use std::fmt;
+
+/// A value computed from the rest of the struct when first asked for: it takes no part in
+/// comparisons, and a clone starts without it.
+#[derive(Debug)]
+struct Derived<T>(std::sync::OnceLock<T>);
+
+impl<T> Default for Derived<T> {
+    fn default() -> Self {
+        Derived(std::sync::OnceLock::new())
+    }
+}
+
+impl<T> Clone for Derived<T> {
+    fn clone(&self) -> Self {
+        Derived::default()
+    }
+}
+
+impl<T> PartialEq for Derived<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> Eq for Derived<T> {}
 
 /// An amount of a denom, as a DecCoin prints it (`"1000.000000000000000000"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +76,9 @@ pub struct Unit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
     pub name: String,
+    /// Each unit's GPU keys as the provider parses them, made once (matching places one
+    /// order on thousands of inventories).
+    gpu_requests: Derived<Vec<Result<GpuRequest, String>>>,
     /// Where it came from: `script-input`, `group-spec` or `sdl`.
     pub source: String,
     pub units: Vec<Unit>,
@@ -206,12 +235,32 @@ impl Order {
             Some(_) => return Err(OrderError("price_precision must be an integer".to_owned())),
         };
         Ok(Order {
+            gpu_requests: Derived::default(),
             name: text(fields, "name", "order")?.unwrap_or_default(),
             source: text(fields, "source", "order")?.unwrap_or_default(),
             units,
             price: coin(fields, "price", "order")?,
             price_precision,
         })
+    }
+
+    /// Each unit's GPU request, parsed as the provider parses its keys.
+    pub fn gpu_requests(&self) -> &[Result<GpuRequest, String>] {
+        self.gpu_requests.0.get_or_init(|| {
+            self.units
+                .iter()
+                .map(|u| GpuRequest::parse(&u.gpu_attributes))
+                .collect()
+        })
+    }
+
+    /// The same order with other units (concretized GPU keys, one model pinned).
+    pub fn with_units(&self, units: Vec<Unit>) -> Order {
+        Order {
+            gpu_requests: Derived::default(),
+            units,
+            ..self.clone()
+        }
     }
 
     /// A unit's name for messages: its name, else its id.

@@ -123,13 +123,11 @@ fn a_wildcard_takes_the_model_of_the_first_node_by_name_that_fits() {
         ["vendor/nvidia/model/h100"]
     );
     // Too big for either node's memory.
-    let no_fit = plan(&inv, &order(&[(4, 600, 1, ANY, 1, "")]), &provider()).unwrap_err();
+    let big = order(&[(4, 600, 1, ANY, 1, "")]);
+    let no_fit = plan(&inv, &big, &provider()).unwrap_err();
     assert_eq!(no_fit.nodes.len(), 2);
-    assert!(
-        no_fit.message.contains("a-h100: memory"),
-        "{}",
-        no_fit.message
-    );
+    let message = no_fit.message(&inv, &big);
+    assert!(message.contains("a-h100: memory"), "{message}");
 }
 
 #[test]
@@ -186,13 +184,11 @@ fn replicas_that_would_get_different_models_do_not_fit() {
         ],
         &[],
     );
-    let no_fit = plan(&inv, &order(&[(1, 1, 1, ANY, 2, "")]), &provider()).unwrap_err();
+    let two = order(&[(1, 1, 1, ANY, 2, "")]);
+    let no_fit = plan(&inv, &two, &provider()).unwrap_err();
     assert_eq!(no_fit.kind, NoFitKind::Capacity);
-    assert!(
-        no_fit.message.contains("replica 2 of 2"),
-        "{}",
-        no_fit.message
-    );
+    let message = no_fit.message(&inv, &two);
+    assert!(message.contains("replica 2 of 2"), "{message}");
 }
 
 #[test]

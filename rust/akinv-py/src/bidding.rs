@@ -286,14 +286,15 @@ fn chosen_dict<'py>(py: Python<'py>, chosen: &reserve::Chosen) -> PyResult<Bound
 fn no_fit_dict<'py>(
     py: Python<'py>,
     no_fit: &NoFit,
+    inventory: &CoreInventory,
     order: &core::order::Order,
 ) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     dict.set_item("kind", no_fit.kind.name())?;
-    dict.set_item("message", &no_fit.message)?;
+    dict.set_item("message", no_fit.message(inventory, order))?;
     dict.set_item("unit", no_fit.unit.map(|u| order.units[u].name.clone()))?;
     dict.set_item("class", no_fit.class.as_deref())?;
-    dict.set_item("nodes", no_fit.nodes.clone())?;
+    dict.set_item("nodes", no_fit.node_reasons(inventory, order))?;
     dict.set_item("quirks", no_fit.quirks.clone())?;
     Ok(dict)
 }
@@ -320,7 +321,7 @@ impl Reservation {
         self.result
             .as_ref()
             .err()
-            .map(|n| no_fit_dict(py, n, &self.order))
+            .map(|n| no_fit_dict(py, n, &self.inventory, &self.order))
             .transpose()
     }
     /// Per unit: `unit` (its name), `nodes` [(node, replicas)], `gpu` (the device chosen) or None.
@@ -405,7 +406,10 @@ impl Reservation {
     fn __repr__(&self) -> String {
         match &self.result {
             Ok(r) => format!("Reservation(ok, units={})", r.placements.len()),
-            Err(n) => format!("Reservation(no fit: {})", n.message),
+            Err(n) => format!(
+                "Reservation(no fit: {})",
+                n.message(&self.inventory, &self.order)
+            ),
         }
     }
 }
@@ -555,6 +559,8 @@ impl Inventory {
 pub struct Match {
     provider: String,
     order: Arc<core::order::Order>,
+    /// The provider's inventory, to name its nodes when saying why nothing fits.
+    inventory: Option<Arc<CoreInventory>>,
     outcome: Outcome,
 }
 
@@ -585,7 +591,10 @@ impl Match {
     fn reason(&self) -> Option<String> {
         match &self.outcome {
             Outcome::Fits(..) => None,
-            Outcome::NoFit(no_fit) => Some(no_fit.message.clone()),
+            Outcome::NoFit(no_fit) => Some(match &self.inventory {
+                Some(inventory) => no_fit.message(inventory, &self.order),
+                None => no_fit.detail.clone(),
+            }),
             Outcome::Unreadable(error) => Some(error.to_string()),
         }
     }
@@ -629,7 +638,6 @@ impl Match {
                 .collect(),
             _ => Vec::new(),
         };
-        let _ = &self.order;
         match self.reason() {
             None => format!(
                 "Match({:?}, fits, gpus={gpus:?}, rate={:?})",
@@ -730,8 +738,9 @@ fn run_match(
     Ok(providers
         .iter()
         .zip(outcomes)
-        .map(|((id, _), outcome)| Match {
+        .map(|((id, inventory), outcome)| Match {
             provider: id.clone(),
+            inventory: inventory.as_ref().ok().cloned(),
             order: order.inner.clone(),
             outcome,
         })

@@ -71,7 +71,11 @@ pub fn parse_quantities<'py>(
             let item = item?;
             let index = values.len() + ends.len();
             let text = item.cast::<PyString>().map_err(|_| {
-                let kind = item.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+                let kind = item
+                    .get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default();
                 PyTypeError::new_err(format!("texts[{index}] must be a str, not {kind}"))
             })?;
             bytes.extend_from_slice(text_of(text, || format!("texts[{index}]: "))?.as_bytes());

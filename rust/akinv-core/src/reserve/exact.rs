@@ -74,9 +74,9 @@ fn pinned(order: &Order, u: usize, device: &GpuDevice) -> Order {
     if matches!(interface.as_str(), "pcie" | "sxm") {
         key.push_str(&format!("/interface/{interface}"));
     }
-    let mut order = order.clone();
-    order.units[u].gpu_attributes = vec![key];
-    order
+    let mut units = order.units.clone();
+    units[u].gpu_attributes = vec![key];
+    order.with_units(units)
 }
 
 /// The distinct models in `inventory` that unit `u`'s request matches.

@@ -3,7 +3,7 @@
 //! pools. Nothing is taken unless everything fits.
 
 use super::gpu::{allocated_key, GpuRequest};
-use super::outcome::{Chosen, NoFit};
+use super::outcome::{Chosen, NoFit, Why};
 use super::{Mode, Options, Overcommit};
 use crate::inventory::{Free, Inventory};
 use crate::order::{Order, Unit, Volume};
@@ -11,8 +11,9 @@ use std::borrow::Cow;
 
 pub(super) enum Fit {
     Placed(Option<Box<Chosen>>),
-    /// This node cannot take the replica: why.
-    Node(String),
+    /// This node cannot take the replica: why; and the GPU key its devices gave the request
+    /// before something else failed (the provider keeps it: its in-place narrowing).
+    Node(Why, Option<String>),
     /// No node can: the search ends.
     Cluster(Box<NoFit>),
 }
@@ -22,7 +23,8 @@ pub(super) enum Fit {
 pub(super) struct Committed {
     pub cpu_millis: i64,
     pub memory_bytes: i64,
-    pub volumes: Vec<(Volume, i64)>,
+    /// Each volume's bytes, in the unit's order.
+    pub volumes: Vec<i64>,
 }
 
 /// `ComputeCommittedResources`: requests divided by `1 + pct/100` (integer division, so only
@@ -47,7 +49,7 @@ impl Committed {
             volumes: unit
                 .storage
                 .iter()
-                .map(|v| (v.clone(), committed(overcommit.storage_pct, v.bytes)))
+                .map(|v| committed(overcommit.storage_pct, v.bytes))
                 .collect(),
         }
     }
@@ -151,9 +153,10 @@ impl<'i> Work<'i> {
             .map(|(unit, c)| Unit {
                 cpu_millis: u64::try_from(c.cpu_millis).unwrap_or(0),
                 memory_bytes: u64::try_from(c.memory_bytes).unwrap_or(0),
-                storage: c
-                    .volumes
+                storage: unit
+                    .storage
                     .iter()
+                    .zip(&c.volumes)
                     .map(|(v, bytes)| Volume {
                         bytes: u64::try_from(*bytes).unwrap_or(0),
                         ..v.clone()
@@ -180,35 +183,29 @@ impl<'i> Work<'i> {
         u: usize,
         order: &Order,
         request: Result<&GpuRequest, &String>,
-        keys: &mut Vec<String>,
     ) -> Fit {
         let unit = &order.units[u];
         let want = &self.committed[u];
         let mut free = self.free[node];
         if !take(&mut free.cpu_millis, want.cpu_millis) {
-            return Fit::Node(short(
-                "cpu",
-                want.cpu_millis,
-                self.free[node].cpu_millis,
-                "m",
-            ));
+            let why = short("cpu", want.cpu_millis, self.free[node].cpu_millis, "m");
+            return Fit::Node(why, None);
         }
-        let chosen = match self.gpu(node, unit, request, keys, &mut free) {
+        let chosen = match self.gpu(node, unit, request, &mut free) {
             Ok(chosen) => chosen,
-            Err(reason) => return Fit::Node(reason),
+            Err(reason) => return Fit::Node(reason, None),
         };
+        let narrowed = || chosen.as_ref().map(|c| c.key.clone());
         if !take(&mut free.memory_bytes, want.memory_bytes) {
-            return Fit::Node(short(
-                "memory",
-                want.memory_bytes,
-                free.memory_bytes,
-                " bytes",
-            ));
+            let why = short("memory", want.memory_bytes, free.memory_bytes, " bytes");
+            return Fit::Node(why, narrowed());
         }
         let mut pools = self.pools.clone();
-        for (volume, bytes) in &want.volumes {
-            if let Err(fit) = self.volume(node, order, u, volume, *bytes, &mut free, &mut pools) {
-                return fit;
+        for (index, bytes) in want.volumes.iter().enumerate() {
+            match self.volume(node, order, u, index, *bytes, &mut free, &mut pools) {
+                Ok(()) => {}
+                Err(Fit::Node(why, _)) => return Fit::Node(why, narrowed()),
+                Err(fit) => return fit,
             }
         }
         self.free[node] = free;
@@ -221,15 +218,14 @@ impl<'i> Work<'i> {
         node: usize,
         unit: &Unit,
         request: Result<&GpuRequest, &String>,
-        keys: &mut Vec<String>,
         free: &mut Free,
-    ) -> Result<Option<Box<Chosen>>, String> {
+    ) -> Result<Option<Box<Chosen>>, Why> {
         let wanted = i64::try_from(unit.gpu_units).unwrap_or(i64::MAX);
         if wanted == 0 {
             return Ok(None);
         }
         if free.gpus == 0 {
-            return Err("gpu: none free".to_owned());
+            return Err(Why::NoGpuFree);
         }
         if !self.inventory.has_devices {
             // Counts only: the document does not say which devices there are.
@@ -238,7 +234,7 @@ impl<'i> Work<'i> {
                 false => Err(short("gpu", wanted, free.gpus, "")),
             };
         }
-        let request = request.map_err(|e| format!("gpu: {e}"))?;
+        let request = request.map_err(|_| Why::GpuRequest)?;
         let inventory_node = &self.inventory.nodes[node];
         let mut missing = wanted;
         for &d in &self.devices[node] {
@@ -255,7 +251,6 @@ impl<'i> Work<'i> {
                 return Err(short("gpu", wanted, free.gpus, ""));
             }
             let key = allocated_key(device, asked);
-            *keys = vec![key.clone()];
             return Ok(Some(Box::new(Chosen::new(
                 device,
                 key,
@@ -263,10 +258,7 @@ impl<'i> Work<'i> {
                 self.mode,
             ))));
         }
-        let matching = wanted.saturating_sub(missing);
-        Err(format!(
-            "gpu: {matching} of its devices match the request, {wanted} needed"
-        ))
+        Err(Why::Matching(wanted.saturating_sub(missing), wanted))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -275,11 +267,12 @@ impl<'i> Work<'i> {
         node: usize,
         order: &Order,
         u: usize,
-        volume: &Volume,
+        index: usize,
         bytes: i64,
         free: &mut Free,
         pools: &mut [i64],
     ) -> Result<(), Fit> {
+        let volume = &order.units[u].storage[index];
         let class = volume.class.as_deref();
         if !volume.persistent {
             let (slot, what) = match class {
@@ -289,7 +282,7 @@ impl<'i> Work<'i> {
             let had = *slot;
             return match take(slot, bytes) {
                 true => Ok(()),
-                false => Err(Fit::Node(short(what, bytes, had, " bytes"))),
+                false => Err(Fit::Node(short(what, bytes, had, " bytes"), None)),
             };
         }
         let Some(class) = class.filter(|c| *c != "ram") else {
@@ -300,9 +293,7 @@ impl<'i> Work<'i> {
             .as_ref()
             .is_none_or(|classes| classes.iter().any(|c| c == class));
         if !supported {
-            return Err(Fit::Node(format!(
-                "storage class {class:?}: not supported by this node"
-            )));
+            return Err(Fit::Node(Why::ClassUnsupported(index), None));
         }
         let Some(pool) = self.inventory.pools.iter().position(|p| p.class == class) else {
             return Err(Fit::Cluster(Box::new(NoFit::class_missing(
@@ -333,6 +324,6 @@ fn take(slot: &mut i64, amount: i64) -> bool {
     }
 }
 
-fn short(what: &str, needed: i64, free: i64, unit: &str) -> String {
-    format!("{what}: needs {needed}{unit}, {free}{unit} free")
+fn short(what: &'static str, needed: i64, free: i64, unit: &'static str) -> Why {
+    Why::Short(what, needed, free, unit)
 }

@@ -6,6 +6,9 @@
 //! outcome); `Mode::Exact` drops the quirks, reports the device's own memory size and
 //! interface, and lets a policy pick among the GPU models that fit.
 
+// A NoFit (128 bytes) is made at most once per order and provider: not worth a box.
+#![allow(clippy::result_large_err)]
+
 mod exact;
 mod fit;
 pub mod gpu;
@@ -13,7 +16,7 @@ mod outcome;
 
 pub use exact::{exact_quote, reserve_exact, ExactOutcome, ModelOption, Wildcard};
 pub use fit::Left;
-pub use outcome::{Chosen, NoFit, NoFitKind, Placement, Reservation};
+pub use outcome::{Chosen, NoFit, NoFitKind, Placement, Reservation, Why};
 
 use crate::inventory::Inventory;
 use crate::order::Order;
@@ -180,11 +183,7 @@ fn adjust<'i>(
     order: &Order,
     options: &Options,
 ) -> Result<(Reservation, Work<'i>), NoFit> {
-    let requests = order
-        .units
-        .iter()
-        .map(|unit| GpuRequest::parse(&unit.gpu_attributes))
-        .collect::<Vec<_>>();
+    let requests = order.gpu_requests();
     let mut work = Work::new(inventory, options);
     work.check_ips(order)?;
     let mut units: Vec<UnitState> = order
@@ -199,32 +198,36 @@ fn adjust<'i>(
         .collect();
     // Units not yet placed; the provider works on the last one until it is done.
     let mut open: Vec<usize> = (0..units.len()).collect();
-    let mut why: Vec<(usize, String)> = Vec::new();
+    let mut why: Vec<(usize, outcome::Why)> = Vec::new();
     'restart: while let Some(&u) = open.last() {
         why.clear();
         'nodes: for slot in 0..work.order.len() {
             let node = work.order[slot];
             let first_visit = units[u].placed.is_empty();
-            let mut keys = units[u].keys.clone();
             while units[u].remaining > 0 {
                 // The order's own keys are parsed once; concretized ones again.
                 let reparsed;
-                let request = if keys == order.units[u].gpu_attributes {
+                let request = if units[u].keys == order.units[u].gpu_attributes {
                     requests[u].as_ref()
                 } else {
-                    reparsed = GpuRequest::parse(&keys);
+                    reparsed = GpuRequest::parse(&units[u].keys);
                     reparsed.as_ref()
                 };
-                match work.try_adjust(node, u, order, request, &mut keys) {
+                match work.try_adjust(node, u, order, request) {
                     Fit::Placed(chosen) => {
                         let state = &mut units[u];
-                        let same = keys == state.keys
+                        // Later replicas must resolve to the first one's key and scheduling.
+                        let same = chosen
+                            .as_ref()
+                            .is_none_or(|c| state.keys == [c.key.as_str()])
                             && chosen.as_deref().map(Chosen::scheduling)
                                 == state.chosen.as_ref().map(Chosen::scheduling);
                         if !first_visit && !same {
                             return Err(NoFit::mismatch(order, u));
                         }
-                        state.keys.clone_from(&keys);
+                        if let Some(chosen) = &chosen {
+                            state.keys = vec![chosen.key.clone()];
+                        }
                         if state.chosen.is_none() {
                             state.chosen = chosen.map(|c| *c);
                         }
@@ -236,10 +239,12 @@ fn adjust<'i>(
                         }
                         state.remaining = state.remaining.saturating_sub(1);
                     }
-                    Fit::Node(reason) => {
+                    Fit::Node(reason, narrowed) => {
                         // The provider's side effect: the unit's own keys stay narrowed.
-                        if first_visit && options.narrow_in_place {
-                            units[u].keys.clone_from(&keys);
+                        if let (true, true, Some(key)) =
+                            (first_visit, options.narrow_in_place, narrowed)
+                        {
+                            units[u].keys = vec![key];
                         }
                         why.push((node, reason));
                         continue 'nodes;
@@ -250,13 +255,11 @@ fn adjust<'i>(
             open.pop();
             continue 'restart;
         }
-        return Err(NoFit::capacity(
-            order,
-            u,
-            units[u].remaining,
-            &why,
-            inventory,
-        ));
+        let detail = match &requests[u] {
+            Err(error) => format!("its GPU attributes do not parse: {error}"),
+            Ok(_) => String::new(),
+        };
+        return Err(NoFit::capacity(order, u, units[u].remaining, why, detail));
     }
     let placements = units
         .into_iter()

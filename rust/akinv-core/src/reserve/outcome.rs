@@ -4,7 +4,6 @@ use super::Mode;
 use crate::inventory::{Inventory, InventoryNode};
 use crate::order::{Order, Unit, Volume};
 use crate::report::GpuDevice;
-use std::fmt;
 
 /// The GPU a unit was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,66 +116,128 @@ impl NoFitKind {
     }
 }
 
+/// Why one node could not take a replica; described only when someone reads it (a network
+/// of providers that do not fit would otherwise format a message per node).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// Not enough of a resource: (what, needed, free, unit).
+    Short(&'static str, i64, i64, &'static str),
+    NoGpuFree,
+    /// The request's GPU attributes do not parse (the `NoFit` says why).
+    GpuRequest,
+    /// Only `matching` of its devices match the request, `needed` needed.
+    Matching(i64, i64),
+    /// It does not support the storage class of the unit's volume with this index.
+    ClassUnsupported(usize),
+}
+
+impl Why {
+    pub fn describe(&self, unit: &Unit) -> String {
+        match *self {
+            Why::Short(what, needed, free, unit) => {
+                format!("{what}: needs {needed}{unit}, {free}{unit} free")
+            }
+            Why::NoGpuFree => "gpu: none free".to_owned(),
+            Why::GpuRequest => "gpu: the request's attributes do not parse".to_owned(),
+            Why::Matching(matching, needed) => {
+                format!("gpu: {matching} of its devices match the request, {needed} needed")
+            }
+            Why::ClassUnsupported(volume) => {
+                let class = unit
+                    .storage
+                    .get(volume)
+                    .and_then(|v| v.class.as_deref())
+                    .unwrap_or("");
+                format!("storage class {class:?}: not supported by this node")
+            }
+        }
+    }
+}
+
 /// Why the provider would not bid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoFit {
     pub kind: NoFitKind,
     pub unit: Option<usize>,
     pub class: Option<String>,
-    /// For `Capacity`: every node tried and why it could not take the replica.
-    pub nodes: Vec<(String, String)>,
-    pub message: String,
+    /// For `Capacity`: the replica that found no room (1-based) and the unit's count.
+    pub replica: (u32, u32),
+    /// For `Capacity`: every node tried (inventory index) and why it could not take it.
+    pub nodes: Vec<(usize, Why)>,
+    /// What else there is to say (the whole message, for every kind but `Capacity`).
+    pub detail: String,
     /// Provider quirks that decided this outcome.
     pub quirks: Vec<String>,
 }
 
 impl NoFit {
-    fn new(kind: NoFitKind, unit: Option<usize>, message: String) -> NoFit {
+    fn new(kind: NoFitKind, unit: Option<usize>, detail: String) -> NoFit {
         NoFit {
             kind,
             unit,
             class: None,
+            replica: (0, 0),
             nodes: Vec::new(),
-            message,
+            detail,
             quirks: Vec::new(),
         }
+    }
+
+    /// Each node tried, by name, and why it could not take the replica.
+    pub fn node_reasons(&self, inventory: &Inventory, order: &Order) -> Vec<(String, String)> {
+        let Some(unit) = self.unit.map(|u| &order.units[u]) else {
+            return Vec::new();
+        };
+        self.nodes
+            .iter()
+            .map(|(n, why)| (inventory.nodes[*n].name.clone(), why.describe(unit)))
+            .collect()
+    }
+
+    /// One line for a person: what did not fit, and where.
+    pub fn message(&self, inventory: &Inventory, order: &Order) -> String {
+        let (Some(u), NoFitKind::Capacity) = (self.unit, &self.kind) else {
+            return self.detail.clone();
+        };
+        let (replica, count) = self.replica;
+        let mut message = format!(
+            "no node has room for replica {replica} of {count} of {}",
+            order.unit_label(u)
+        );
+        let reasons = self.node_reasons(inventory, order);
+        if reasons.is_empty() {
+            message.push_str(": the inventory has no nodes");
+        } else {
+            let shown: Vec<String> = reasons
+                .iter()
+                .take(3)
+                .map(|(n, r)| format!("{n}: {r}"))
+                .collect();
+            message.push_str(&format!(" ({}", shown.join("; ")));
+            let more = reasons.len().saturating_sub(shown.len());
+            if more > 0 {
+                message.push_str(&format!("; {more} more nodes"));
+            }
+            message.push(')');
+        }
+        if !self.detail.is_empty() {
+            message.push_str(&format!("; {}", self.detail));
+        }
+        message
     }
 
     pub(super) fn capacity(
         order: &Order,
         u: usize,
         remaining: u32,
-        why: &[(usize, String)],
-        inventory: &Inventory,
+        why: Vec<(usize, Why)>,
+        detail: String,
     ) -> NoFit {
         let count = order.units[u].count;
-        let replica = count.saturating_sub(remaining).saturating_add(1);
-        let nodes: Vec<(String, String)> = why
-            .iter()
-            .map(|(n, reason)| (inventory.nodes[*n].name.clone(), reason.clone()))
-            .collect();
-        let shown: Vec<String> = nodes
-            .iter()
-            .take(3)
-            .map(|(n, r)| format!("{n}: {r}"))
-            .collect();
-        let more = nodes.len().saturating_sub(shown.len());
-        let mut message = format!(
-            "no node has room for replica {replica} of {count} of {}",
-            order.unit_label(u)
-        );
-        if nodes.is_empty() {
-            message.push_str(": the inventory has no nodes");
-        } else {
-            message.push_str(&format!(" ({}", shown.join("; ")));
-            if more > 0 {
-                message.push_str(&format!("; {more} more nodes"));
-            }
-            message.push(')');
-        }
         NoFit {
-            nodes,
-            ..NoFit::new(NoFitKind::Capacity, Some(u), message)
+            replica: (count.saturating_sub(remaining).saturating_add(1), count),
+            nodes: why,
+            ..NoFit::new(NoFitKind::Capacity, Some(u), detail)
         }
     }
 
@@ -239,11 +300,5 @@ impl NoFit {
             None => format!("the order needs {needed} leased IPs, and the provider offers none"),
         };
         NoFit::new(NoFitKind::LeasedIps, None, message)
-    }
-}
-
-impl fmt::Display for NoFit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
     }
 }
