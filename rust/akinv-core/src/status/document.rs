@@ -22,7 +22,7 @@ impl Walker<'_, '_> {
                 b"reclamation_window" => 6,
                 b"public_hostnames" | b"publicHostnames" | b"cluster_public_hostname" => 7,
                 b"address" => 8,
-                _ => return w.skip(),
+                _ => return w.unknown(),
             };
             // `nodes` says more than "given twice": the node list reports it.
             if bit != 1 && !seen.first(bit) {
@@ -89,7 +89,7 @@ impl Walker<'_, '_> {
         let mut seen = Seen::default();
         self.expect_object(|w, key| {
             if key != wanted {
-                return w.skip();
+                return w.unknown();
             }
             if !seen.first(0) {
                 w.repeated()?;
@@ -138,7 +138,7 @@ impl Walker<'_, '_> {
                 }
                 w.inventory()
             }
-            _ => w.skip(),
+            _ => w.unknown(),
         })
         .map(drop)
     }
@@ -154,7 +154,7 @@ impl Walker<'_, '_> {
                 b"cluster" => 4,
                 b"reservations" => 5,
                 b"leased_ip" | b"leasedIp" => 6,
-                _ => return w.skip(),
+                _ => return w.unknown(),
             };
             // Arrays and the node list report their own repeats.
             if !matches!(bit, 0 | 1) && !seen.first(bit) {

@@ -43,7 +43,7 @@ impl Walker<'_, '_> {
         self.expect_object(|w, key| {
             let res = Res::from_legacy_key(key);
             if res.is_none() && key != b"storage" {
-                return w.skip();
+                return w.unknown();
             }
             if !seen.first(res.map_or(4, |r| r as u32)) {
                 w.repeated()?;
@@ -169,7 +169,7 @@ impl Walker<'_, '_> {
         self.expect_object(|w, key| {
             let reading = w.lone(spelling, &check)?;
             // A class name written with escapes is the name it decodes to, as for keys.
-            let class = String::from_utf8_lossy(key);
+            let class = super::cursor::decoded(key);
             record(w, &class, &reading);
             Ok(())
         })

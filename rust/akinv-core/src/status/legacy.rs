@@ -76,7 +76,7 @@ impl Walker<'_, '_> {
                 readings[res as usize] = w.number(Spelling::Integer, &check)?;
                 Ok(())
             }
-            None => w.skip(),
+            None => w.unknown(),
         })?;
         if !is_object {
             // Reported as wrong-type already; its numbers count as untrusted, not missing.
@@ -122,7 +122,7 @@ impl Walker<'_, '_> {
                         sums.add_storage(class, reading.trusted().unwrap_or(0));
                     })
                 }
-                None => w.skip(),
+                None => w.unknown(),
             })
             .map(drop)
         })?;
@@ -153,7 +153,7 @@ impl Walker<'_, '_> {
                 w.start_pools()?;
                 w.expect_array(|w, _| w.legacy_storage()).map(drop)
             }
-            _ => w.skip(),
+            _ => w.unknown(),
         })
         .map(drop)
     }
@@ -179,7 +179,7 @@ impl Walker<'_, '_> {
                 size = w.lone(Spelling::Integer, &check)?;
                 Ok(())
             }
-            _ => w.skip(),
+            _ => w.unknown(),
         })?;
         if let (Some(class), Some(bytes)) = (class, size.trusted()) {
             let pool = self.pool(&class);
@@ -202,7 +202,7 @@ impl Walker<'_, '_> {
                 (b"allocatable", _) => 5,
                 (b"available", _) => 6,
                 (_, Some(res)) => res as u32,
-                _ => return w.skip(),
+                _ => return w.unknown(),
             };
             if !seen.first(bit) {
                 w.repeated()?;

@@ -222,6 +222,8 @@ struct Walker<'a, 'p> {
     jiter: Jiter<'a>,
     /// Skip without recursion: the document nests deeper than jiter's skip allows.
     deep: bool,
+    /// The last key given to an `object` closure was not one it reads (see `unknown`).
+    unclaimed: bool,
     policy: &'p Policy,
     /// The shape being read: asked for, or detected from the first evidence.
     schema: Option<Schema>,
@@ -294,6 +296,7 @@ fn read_once(
         data,
         jiter: Jiter::new(data),
         deep,
+        unclaimed: false,
         policy,
         schema,
         forced: schema.is_some(),
@@ -482,7 +485,7 @@ impl<'a> Walker<'a, '_> {
         let mut seen = Seen::default();
         self.object(|w, key| {
             if key != b"string" {
-                return w.skip();
+                return w.unknown();
             }
             if !seen.first(0) {
                 w.repeated()?;
@@ -502,7 +505,7 @@ impl<'a> Walker<'a, '_> {
         Ok(reading)
     }
 
-    #[inline]
+    #[inline(always)]
     fn classified(
         &mut self,
         parsed: Parsed,

@@ -54,7 +54,7 @@ impl Walker<'_, '_> {
                 w.start_pools()?;
                 w.expect_array(|w, _| w.v1_storage()).map(drop)
             }
-            _ => w.skip(),
+            _ => w.unknown(),
         })
         .map(drop)
     }
@@ -83,7 +83,7 @@ impl Walker<'_, '_> {
                 b"allocated" => 1,
                 b"capacity" => 2,
                 b"quantity" => 3,
-                _ => return w.skip(),
+                _ => return w.unknown(),
             };
             if !seen.first(bit) {
                 w.repeated()?;
@@ -139,7 +139,7 @@ impl Walker<'_, '_> {
                 b"name" => 0,
                 b"resources" => 1,
                 b"capabilities" => 2,
-                _ => return w.skip(),
+                _ => return w.unknown(),
             };
             if !seen.first(bit) {
                 w.repeated()?;
@@ -249,7 +249,7 @@ impl Walker<'_, '_> {
                 b"ephemeral_storage" | b"ephemeralStorage" => 3,
                 b"volumes_attached" | b"volumesAttached" => 4,
                 b"volumes_mounted" | b"volumesMounted" => 5,
-                _ => return w.skip(),
+                _ => return w.unknown(),
             };
             if !seen.first(bit) {
                 w.repeated()?;
@@ -303,7 +303,7 @@ impl Walker<'_, '_> {
                 w.expect_array(|w, _| w.gpu_info(&mut node.devices))
                     .map(drop)
             }
-            _ => w.skip(),
+            _ => w.unknown(),
         })
         .map(drop)
     }
@@ -316,7 +316,7 @@ impl Walker<'_, '_> {
                 b"name" => 1,
                 b"memory_size" | b"memorySize" => MEMORY_SIZE,
                 b"interface" => 3,
-                _ => return w.skip(),
+                _ => return w.unknown(),
             };
             if w.jiter.peek()? == Peek::String {
                 // The string's bytes without its quotes, read in place.
@@ -350,7 +350,7 @@ impl Walker<'_, '_> {
                 *classes = Some(names);
                 Ok(())
             }
-            _ => w.skip(),
+            _ => w.unknown(),
         })
         .map(drop)
     }
@@ -373,7 +373,7 @@ impl Walker<'_, '_> {
             b"info" => w
                 .expect_object(|w, key| {
                     if key != b"class" {
-                        return w.skip();
+                        return w.unknown();
                     }
                     match w.string()? {
                         Some(name) => class = name,
@@ -382,7 +382,7 @@ impl Walker<'_, '_> {
                     Ok(())
                 })
                 .map(drop),
-            _ => w.skip(),
+            _ => w.unknown(),
         })?;
         if has_quantity {
             let triple = rules::v1_pair("storage", &pair, self);
@@ -397,7 +397,7 @@ impl Walker<'_, '_> {
             let pending = match key {
                 b"pending" => true,
                 b"active" => false,
-                _ => return w.skip(),
+                _ => return w.unknown(),
             };
             if !seen.first(u32::from(pending)) {
                 w.repeated()?;
@@ -436,14 +436,14 @@ impl Walker<'_, '_> {
                                 },
                             )
                         }
-                        _ => return w.skip(),
+                        _ => return w.unknown(),
                     };
                     let reading = w.lone(Spelling::Quantity(res.scale()), &check(res, None))?;
                     sums.add(res as usize, reading.trusted().unwrap_or(0));
                     Ok(())
                 })
                 .map(drop),
-            _ => w.skip(),
+            _ => w.unknown(),
         })?;
         Ok(sums)
     }
