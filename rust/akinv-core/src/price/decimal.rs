@@ -20,6 +20,13 @@ pub struct Dec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Overflow;
 
+/// Pricing reports an overflow as a message; `?` converts it.
+impl From<Overflow> for String {
+    fn from(_: Overflow) -> String {
+        "the order is too large to price exactly".to_owned()
+    }
+}
+
 fn pow10(n: u32) -> Result<i128, Overflow> {
     10i128.checked_pow(n).ok_or(Overflow)
 }

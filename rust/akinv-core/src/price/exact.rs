@@ -2,15 +2,11 @@
 //! device the reservation chose (its own memory size and interface), endpoints and leased
 //! IPs multiplied by the replica count, and the rate rounded half to even.
 
-use super::decimal::{Dec, Overflow};
-use super::quote::{akt_price, GpuLine, Quote};
+use super::decimal::Dec;
+use super::quote::{akt_price, GpuLine, Parts, Quote};
 use super::{Pricing, BLOCKS_A_MONTH, USDC_DENOMS};
-use crate::order::{Order, Unit};
+use crate::order::{Order, Unit, Volume};
 use crate::report::GpuDevice;
-
-fn overflow(_: Overflow) -> String {
-    "the order is too large to price exactly".to_owned()
-}
 
 /// The mapping keys akinv tries for a device, most specific first: the generic script never
 /// tries `model.interface`, nor the device's own `sxm4` beside the folded `sxm`.
@@ -35,6 +31,31 @@ pub fn device_keys(device: &GpuDevice) -> Vec<String> {
     keys
 }
 
+fn int(value: u64) -> Dec {
+    Dec::int(i128::from(value))
+}
+
+/// `amount / unit`, with bc's 20 decimals.
+fn per(amount: u64, unit: i128) -> Result<Dec, String> {
+    Ok(int(amount).checked_div(Dec::int(unit))?)
+}
+
+/// `amount × count × target`, exactly.
+fn cost(amount: Dec, count: u32, target: Dec) -> Result<Dec, String> {
+    Ok(amount.checked_mul(int(u64::from(count)).checked_mul(target)?)?)
+}
+
+/// Parts summed by name, in the order they first appear.
+fn add(parts: &mut Parts, name: &'static str, value: Dec) -> Result<(), String> {
+    match parts.iter_mut().find(|(n, _)| *n == name) {
+        Some((_, sum)) => *sum = sum.checked_add(value)?,
+        None => parts.push((name, value)),
+    }
+    Ok(())
+}
+
+const GIB: i128 = 1 << 30;
+
 impl Pricing {
     fn exact_gpu(&self, unit: &Unit, device: Option<&GpuDevice>) -> (Dec, String, Option<String>) {
         if let Some(device) = device {
@@ -57,6 +78,67 @@ impl Pricing {
         (price, key, matched)
     }
 
+    /// A volume's part name and target; `None` for RAM and unknown persistent classes.
+    fn volume_target(&self, volume: &Volume) -> Option<(&'static str, Dec)> {
+        match (volume.persistent, volume.class.as_deref()) {
+            (false, Some("ram")) | (true, None) => None,
+            (false, _) => Some(("ephemeral", self.hd_ephemeral)),
+            (true, Some("beta1")) => Some(("beta1", self.hd_pers_hdd)),
+            (true, Some("beta2")) => Some(("beta2", self.hd_pers_ssd)),
+            (true, Some("beta3")) => Some(("beta3", self.hd_pers_nvme)),
+            (true, Some(_)) => None,
+        }
+    }
+
+    /// USD a month by part, and the GPU lines, of the allocated units.
+    fn exact_parts(
+        &self,
+        units: &[Unit],
+        devices: &[Option<&GpuDevice>],
+    ) -> Result<(Parts, Vec<GpuLine>), String> {
+        let mut parts = Parts::new();
+        let mut gpus = Vec::new();
+        for (i, unit) in units.iter().enumerate() {
+            let count = unit.count;
+            let cpu = per(unit.cpu_millis, 1000)?;
+            add(&mut parts, "cpu", cost(cpu, count, self.cpu)?)?;
+            let memory = per(unit.memory_bytes, GIB)?;
+            add(&mut parts, "memory", cost(memory, count, self.memory)?)?;
+            for volume in &unit.storage {
+                if let Some((name, target)) = self.volume_target(volume) {
+                    add(
+                        &mut parts,
+                        name,
+                        cost(per(volume.bytes, GIB)?, count, target)?,
+                    )?;
+                }
+            }
+            let endpoints = int(u64::from(unit.endpoints));
+            add(
+                &mut parts,
+                "endpoints",
+                cost(endpoints, count, self.endpoint)?,
+            )?;
+            add(
+                &mut parts,
+                "ips",
+                cost(int(u64::from(unit.ips)), count, self.ip)?,
+            )?;
+            if unit.gpu_units > 0 {
+                let (price, key, matched) = self.exact_gpu(unit, devices.get(i).copied().flatten());
+                add(&mut parts, "gpu", cost(int(unit.gpu_units), count, price)?)?;
+                let price = price.to_string();
+                gpus.push(GpuLine {
+                    unit: i,
+                    key,
+                    matched,
+                    price,
+                });
+            }
+        }
+        Ok((parts, gpus))
+    }
+
     /// The exact price of `units` (a reservation's allocated units, with the device each GPU
     /// unit got), in the order's denom.
     pub fn quote_exact(
@@ -66,119 +148,33 @@ impl Pricing {
         devices: &[Option<&GpuDevice>],
         akt_usd: Option<&str>,
     ) -> Result<Quote, String> {
-        let int = |v: u64| Dec::int(i128::from(v));
-        let gib = Dec::int(1 << 30);
-        let mut parts: Vec<(&'static str, Dec)> = Vec::new();
-        let mut add = |name: &'static str, value: Dec| -> Result<(), String> {
-            match parts.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, sum)) => *sum = sum.checked_add(value).map_err(overflow)?,
-                None => parts.push((name, value)),
-            }
-            Ok(())
-        };
-        let mut gpus = Vec::new();
-        for (i, unit) in units.iter().enumerate() {
-            let count = int(u64::from(unit.count));
-            let times = |a: Dec, b: Dec| a.checked_mul(b).map_err(overflow);
-            add(
-                "cpu",
-                times(
-                    int(unit.cpu_millis)
-                        .checked_div(Dec::int(1000))
-                        .map_err(overflow)?,
-                    times(count, self.cpu)?,
-                )?,
-            )?;
-            add(
-                "memory",
-                times(
-                    int(unit.memory_bytes).checked_div(gib).map_err(overflow)?,
-                    times(count, self.memory)?,
-                )?,
-            )?;
-            for volume in &unit.storage {
-                let (name, target) = match (volume.persistent, volume.class.as_deref()) {
-                    (false, Some("ram")) => continue,
-                    (false, _) => ("ephemeral", self.hd_ephemeral),
-                    (true, Some("beta1")) => ("beta1", self.hd_pers_hdd),
-                    (true, Some("beta2")) => ("beta2", self.hd_pers_ssd),
-                    (true, Some("beta3")) => ("beta3", self.hd_pers_nvme),
-                    (true, _) => continue,
-                };
-                add(
-                    name,
-                    times(
-                        int(volume.bytes).checked_div(gib).map_err(overflow)?,
-                        times(count, target)?,
-                    )?,
-                )?;
-            }
-            add(
-                "endpoints",
-                times(times(int(u64::from(unit.endpoints)), count)?, self.endpoint)?,
-            )?;
-            add(
-                "ips",
-                times(times(int(u64::from(unit.ips)), count)?, self.ip)?,
-            )?;
-            if unit.gpu_units > 0 {
-                let (price, key, matched) = self.exact_gpu(unit, devices.get(i).copied().flatten());
-                add("gpu", times(times(count, int(unit.gpu_units))?, price)?)?;
-                gpus.push(GpuLine {
-                    unit: i,
-                    key,
-                    matched,
-                    price: price.to_string(),
-                });
-            }
-        }
-        let total = parts
-            .iter()
-            .try_fold(Dec::ZERO, |s, (_, v)| s.checked_add(*v))
-            .map_err(overflow)?;
+        let (parts, gpus) = self.exact_parts(units, devices)?;
+        let total = super::quote::total(&parts)?;
         let precision = u32::try_from(order.price_precision.unwrap_or(6)).unwrap_or(6);
         let (denom, amount) = match &order.price {
             Some(price) => (price.denom.as_str(), Some(price.amount.as_str())),
             None => ("uakt", None),
         };
-        let million = Dec::int(1_000_000);
+        let micro = total.checked_mul(Dec::int(1_000_000))?;
         let blocks = Dec::int(BLOCKS_A_MONTH);
         let rate = if denom == "uakt" {
             let akt = akt_price(akt_usd.ok_or("the AKT price in USD is needed for uakt")?)?;
-            total
-                .checked_mul(million)
-                .and_then(|u| u.checked_div(akt))
-                .and_then(|u| u.checked_div(blocks))
+            micro.checked_div(akt)?.checked_div(blocks)?
         } else if denom == "uact" || USDC_DENOMS.contains(&denom) {
-            total
-                .checked_mul(million)
-                .and_then(|u| u.checked_div(blocks))
+            micro.checked_div(blocks)?
         } else {
             return Err(format!(
                 "denom {denom} is not priced (uakt, uact and the USDC denoms are)"
             ));
+        };
+        let printed = rate.round(precision)?.to_string();
+        let usd = total.to_string();
+        if amount.and_then(Dec::parse).is_some_and(|max| rate > max) {
+            let message = format!("requested rate is too low. min expected {printed}{denom}");
+            let mut quote = Quote::refusal(denom, message, usd, &parts, gpus);
+            quote.rate_exact = Some(rate.to_string());
+            return Ok(quote);
         }
-        .map_err(overflow)?;
-        let printed = rate.round(precision).map_err(overflow)?.to_string();
-        let too_low = amount.and_then(Dec::parse).is_some_and(|max| rate > max);
-        Ok(Quote {
-            exit_code: i32::from(too_low),
-            stdout: if too_low {
-                String::new()
-            } else {
-                printed.clone()
-            },
-            stderr: if too_low {
-                format!("requested rate is too low. min expected {printed}{denom}")
-            } else {
-                String::new()
-            },
-            denom: denom.to_owned(),
-            rate: (!too_low).then(|| printed.clone()),
-            rate_exact: Some(rate.to_string()),
-            usd_per_month: total.to_string(),
-            breakdown: parts.iter().map(|(n, v)| (*n, v.to_string())).collect(),
-            gpus,
-        })
+        Ok(Quote::bid(denom, printed, rate, usd, &parts, gpus))
     }
 }

@@ -1,7 +1,7 @@
 //! A quote: what the generic script prints for an order (stdout, stderr, exit status), with
 //! the parts it added up; and akinv's exact quote of the device a reservation chose.
 
-use super::decimal::{awk_fixed, jq_text, Dec, Overflow};
+use super::decimal::{awk_fixed, jq_text, Dec};
 use super::script::{ScriptInput, ScriptPrice, ScriptUnit};
 use super::{Pricing, BLOCKS_A_MONTH, USDC_DENOMS};
 
@@ -32,16 +32,9 @@ pub struct Quote {
     pub gpus: Vec<GpuLine>,
 }
 
-const STORAGE_CLASSES: [(&str, &str); 4] = [
-    ("ephemeral", "ephemeral"),
-    ("beta1", "beta1"),
-    ("beta2", "beta2"),
-    ("beta3", "beta3"),
-];
+const STORAGE_CLASSES: [&str; 4] = ["ephemeral", "beta1", "beta2", "beta3"];
 
-fn overflow(_: Overflow) -> String {
-    "the order is too large to price exactly".to_owned()
-}
+const GIB: f64 = 1_073_741_824.0;
 
 /// A jq double as bc reads it, or why the script cannot.
 fn jq_number(x: f64) -> Result<Dec, String> {
@@ -55,25 +48,29 @@ fn add(values: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// USD a month by part.
-type Parts = Vec<(&'static str, Dec)>;
+pub(super) type Parts = Vec<(&'static str, Dec)>;
 
-/// The USD a month of the parts, as the script's jq and bc compute them.
-fn script_parts(pricing: &Pricing, units: &[ScriptUnit]) -> Result<(Parts, Vec<GpuLine>), String> {
-    const GIB: f64 = 1_073_741_824.0;
-    let cpu = jq_number(add(units.iter().map(|u| u.cpu * u.count)) / 1000.0)?;
-    let memory = awk_fixed(add(units.iter().map(|u| u.memory * u.count)) / GIB, 12);
+pub(super) fn total(parts: &Parts) -> Result<Dec, String> {
+    Ok(parts
+        .iter()
+        .try_fold(Dec::ZERO, |sum, (_, v)| sum.checked_add(*v))?)
+}
+
+/// GiB of each storage class across the units, as the script's jq and awk sum them.
+fn storage_gib(units: &[ScriptUnit]) -> Result<Vec<Dec>, String> {
     let mut storage = Vec::new();
-    for (class, _) in STORAGE_CLASSES {
+    for class in STORAGE_CLASSES {
         let sizes: Vec<f64> = units
             .iter()
             .flat_map(|u| {
-                u.storage.iter().map(move |(c, size)| {
+                let of_class = |(c, size): &(Option<String>, f64)| {
                     if c.as_deref() == Some(class) {
                         size * u.count
                     } else {
                         0.0
                     }
-                })
+                };
+                u.storage.iter().map(of_class)
             })
             .collect();
         if sizes.is_empty() {
@@ -84,10 +81,11 @@ fn script_parts(pricing: &Pricing, units: &[ScriptUnit]) -> Result<(Parts, Vec<G
         }
         storage.push(awk_fixed(add(sizes.into_iter()) / GIB, 12));
     }
-    // `.ip_lease_quantity//0 * .count` binds as `ip_lease_quantity // (0 * count)`: IPs and
-    // endpoints are not multiplied by the replica count.
-    let ips = jq_number(add(units.iter().map(|u| u.ips)))?;
-    let endpoints = jq_number(add(units.iter().map(|u| u.endpoints)))?;
+    Ok(storage)
+}
+
+/// The GPU total and its lines: each unit's key built from its model, ram and interface.
+fn script_gpus(pricing: &Pricing, units: &[ScriptUnit]) -> Result<(Dec, Vec<GpuLine>), String> {
     let mut gpu_total = Dec::ZERO;
     let mut lines = Vec::new();
     for (i, u) in units.iter().enumerate() {
@@ -100,32 +98,42 @@ fn script_parts(pricing: &Pricing, units: &[ScriptUnit]) -> Result<(Parts, Vec<G
         }
         let (price, matched) = pricing.gpu_price(&key);
         let product = jq_number(u.count)?
-            .checked_mul(jq_number(u.gpu_units)?)
-            .and_then(|p| p.checked_mul(price));
-        gpu_total = gpu_total
-            .checked_add(product.map_err(overflow)?)
-            .map_err(overflow)?;
+            .checked_mul(jq_number(u.gpu_units)?)?
+            .checked_mul(price)?;
+        gpu_total = gpu_total.checked_add(product)?;
         if u.gpu_units != 0.0 {
+            let price = price.to_string();
             lines.push(GpuLine {
                 unit: i,
                 key,
                 matched,
-                price: price.to_string(),
+                price,
             });
         }
     }
-    let times = |a: Dec, b: Dec| a.checked_mul(b).map_err(overflow);
-    let p = pricing;
+    Ok((gpu_total, lines))
+}
+
+/// The USD a month of the parts, as the script's jq and bc compute them.
+fn script_parts(p: &Pricing, units: &[ScriptUnit]) -> Result<(Parts, Vec<GpuLine>), String> {
+    let cpu = jq_number(add(units.iter().map(|u| u.cpu * u.count)) / 1000.0)?;
+    let memory = awk_fixed(add(units.iter().map(|u| u.memory * u.count)) / GIB, 12);
+    let storage = storage_gib(units)?;
+    // `.ip_lease_quantity//0 * .count` binds as `ip_lease_quantity // (0 * count)`: IPs and
+    // endpoints are not multiplied by the replica count.
+    let ips = jq_number(add(units.iter().map(|u| u.ips)))?;
+    let endpoints = jq_number(add(units.iter().map(|u| u.endpoints)))?;
+    let (gpu_total, lines) = script_gpus(p, units)?;
     Ok((
         vec![
-            ("cpu", times(cpu, p.cpu)?),
-            ("memory", times(memory, p.memory)?),
-            ("ephemeral", times(storage[0], p.hd_ephemeral)?),
-            ("beta1", times(storage[1], p.hd_pers_hdd)?),
-            ("beta2", times(storage[2], p.hd_pers_ssd)?),
-            ("beta3", times(storage[3], p.hd_pers_nvme)?),
-            ("endpoints", times(endpoints, p.endpoint)?),
-            ("ips", times(ips, p.ip)?),
+            ("cpu", cpu.checked_mul(p.cpu)?),
+            ("memory", memory.checked_mul(p.memory)?),
+            ("ephemeral", storage[0].checked_mul(p.hd_ephemeral)?),
+            ("beta1", storage[1].checked_mul(p.hd_pers_hdd)?),
+            ("beta2", storage[2].checked_mul(p.hd_pers_ssd)?),
+            ("beta3", storage[3].checked_mul(p.hd_pers_nvme)?),
+            ("endpoints", endpoints.checked_mul(p.endpoint)?),
+            ("ips", ips.checked_mul(p.ip)?),
             ("gpu", gpu_total),
         ],
         lines,
@@ -155,11 +163,11 @@ pub fn akt_price(text: &str) -> Result<Dec, String> {
 }
 
 impl Quote {
-    fn refusal(
+    pub(super) fn refusal(
         denom: &str,
         message: String,
         usd: String,
-        parts: &[(&'static str, Dec)],
+        parts: &Parts,
         gpus: Vec<GpuLine>,
     ) -> Quote {
         Quote {
@@ -174,6 +182,64 @@ impl Quote {
             gpus,
         }
     }
+
+    /// The provider bids `printed` (the rate before printing is `exact`).
+    pub(super) fn bid(
+        denom: &str,
+        printed: String,
+        exact: Dec,
+        usd: String,
+        parts: &Parts,
+        gpus: Vec<GpuLine>,
+    ) -> Quote {
+        Quote {
+            exit_code: 0,
+            stdout: printed.clone(),
+            stderr: String::new(),
+            rate: Some(printed),
+            rate_exact: Some(exact.to_string()),
+            ..Quote::refusal(denom, String::new(), usd, parts, gpus)
+        }
+    }
+}
+
+/// The script's rate per block of `total` USD a month, in `denom`: the exact rate and the
+/// text printed; `None` for a denom the script refuses.
+fn script_rate(
+    total: Dec,
+    denom: &str,
+    bid_cap: Option<&str>,
+    precision: u32,
+    akt_usd: Option<&str>,
+) -> Result<Option<(Dec, String)>, String> {
+    let blocks = Dec::int(BLOCKS_A_MONTH);
+    let million = Dec::int(1_000_000);
+    let uakt = || -> Result<Dec, String> {
+        let akt = akt_price(akt_usd.ok_or("the AKT price in USD is needed for uakt")?)?;
+        Ok(total
+            .checked_div(akt)?
+            .checked_mul(million)?
+            .checked_div(blocks)?)
+    };
+    Ok(Some(match (denom, bid_cap) {
+        ("uakt", None) => {
+            // The legacy input: an integer, printed from the already rounded rate.
+            let rate = uakt()?;
+            let rounded = Dec::parse(&rate.printf(64, precision)).unwrap_or(Dec::ZERO);
+            (rate, rounded.printf(64, 0))
+        }
+        ("uakt", Some(_)) => {
+            let rate = uakt()?;
+            (rate, rate.printf(64, precision))
+        }
+        (d, Some(_)) if d == "uact" || USDC_DENOMS.contains(&d) => {
+            // ACT and USDC are taken at 1 USD; awk prints through a double.
+            let rate = total.checked_div(blocks)?.checked_mul(million)?;
+            let awk = rate.printf(53, precision);
+            (Dec::parse(&awk).unwrap_or(Dec::ZERO), awk)
+        }
+        _ => return Ok(None),
+    }))
 }
 
 impl Pricing {
@@ -192,59 +258,26 @@ impl Pricing {
         if input.price == Some(ScriptPrice::NotAnObject) {
             let message =
                 "price must be an object! make sure you are using the latest akash-provider.";
+            let none = Parts::new();
             return Ok(Quote::refusal(
                 "",
                 message.to_owned(),
                 String::new(),
-                &[],
+                &none,
                 Vec::new(),
             ));
         }
         let (parts, gpus) = script_parts(self, &input.units)?;
-        let total = parts
-            .iter()
-            .try_fold(Dec::ZERO, |sum, (_, v)| sum.checked_add(*v))
-            .map_err(overflow)?;
+        let total = total(&parts)?;
         let precision = u32::try_from(input.precision).unwrap_or(6);
         let usd = total.to_string();
-        let blocks = Dec::int(BLOCKS_A_MONTH);
-        let million = Dec::int(1_000_000);
-        let uakt = |akt: Option<&str>| -> Result<Dec, String> {
-            let akt = akt_price(akt.ok_or("the AKT price in USD is needed for uakt")?)?;
-            total
-                .checked_div(akt)
-                .and_then(|a| a.checked_mul(million))
-                .and_then(|u| u.checked_div(blocks))
-                .map_err(overflow)
-        };
         let (denom, amount) = match &input.price {
             Some(ScriptPrice::Coin { denom, amount }) => (denom.as_str(), Some(amount.as_str())),
             _ => ("uakt", None),
         };
-        let (exact, printed) = match (denom, amount) {
-            ("uakt", None) => {
-                // The legacy input: an integer, printed from the already rounded rate.
-                let rate = uakt(akt_usd)?;
-                let rounded = Dec::parse(&rate.printf(64, precision)).unwrap_or(Dec::ZERO);
-                (rate, rounded.printf(64, 0))
-            }
-            ("uakt", Some(_)) => {
-                let rate = uakt(akt_usd)?;
-                (rate, rate.printf(64, precision))
-            }
-            (d, Some(_)) if d == "uact" || USDC_DENOMS.contains(&d) => {
-                // ACT and USDC are taken at 1 USD; awk prints through a double.
-                let rate = total
-                    .checked_div(blocks)
-                    .and_then(|r| r.checked_mul(million))
-                    .map_err(overflow)?;
-                let awk = rate.printf(53, precision);
-                (Dec::parse(&awk).unwrap_or(Dec::ZERO), awk)
-            }
-            (d, _) => {
-                let message = format!("denom in not supported: {d}");
-                return Ok(Quote::refusal(d, message, usd, &parts, gpus));
-            }
+        let Some((exact, printed)) = script_rate(total, denom, amount, precision, akt_usd)? else {
+            let message = format!("denom in not supported: {denom}");
+            return Ok(Quote::refusal(denom, message, usd, &parts, gpus));
         };
         let shown = Dec::parse(&printed)
             .unwrap_or(exact)
@@ -258,16 +291,6 @@ impl Pricing {
                 return Ok(quote);
             }
         }
-        Ok(Quote {
-            exit_code: 0,
-            stdout: shown.clone(),
-            stderr: String::new(),
-            denom: denom.to_owned(),
-            rate: Some(shown),
-            rate_exact: Some(exact.to_string()),
-            usd_per_month: usd,
-            breakdown: parts.iter().map(|(n, v)| (*n, v.to_string())).collect(),
-            gpus,
-        })
+        Ok(Quote::bid(denom, shown, exact, usd, &parts, gpus))
     }
 }

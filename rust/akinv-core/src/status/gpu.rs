@@ -12,7 +12,7 @@
 use super::cursor::decoded;
 use crate::quantity::{Quantity, Scale};
 use crate::report::{DeviceRun, GpuDevice, GpuGroup, GpuKey, Node};
-use crate::units::{Amount, Flags, Gpus};
+use crate::units::{Amount, Flags, Gpus, Triple};
 use std::collections::HashMap;
 
 /// Index of the memory size in [`RawGpu::fields`].
@@ -57,36 +57,23 @@ impl RawGpu {
     }
 }
 
-/// The kinds of device seen in a document, in first-seen order: found by scanning while
-/// there are few (nearly every document), by hash once there are many, or a document listing
-/// thousands of models would take quadratic time (40,000 took 17 s).
+/// The kinds of device seen in a document, in first-seen order.
 #[derive(Default)]
 pub(super) struct DeviceKinds {
     kinds: Vec<RawGpu>,
-    hashed: HashMap<Vec<u8>, usize>,
+    numbering: FirstSeen<Vec<u8>>,
 }
 
 impl DeviceKinds {
-    const SCANNED: usize = 16;
-
     pub fn intern(&mut self, raw: RawGpu, data: &[u8]) -> usize {
-        let found = if self.kinds.len() <= Self::SCANNED {
-            self.kinds.iter().position(|kind| kind.same(&raw, data))
-        } else {
-            self.hashed.get(&raw.hash_key(data)).copied()
-        };
-        if let Some(index) = found {
-            return index;
-        }
-        let index = self.kinds.len();
-        self.kinds.push(raw);
-        if index == Self::SCANNED {
-            // Crossing the threshold hashes every kind so far; later ones one by one.
-            for (i, kind) in self.kinds.iter().enumerate() {
-                self.hashed.entry(kind.hash_key(data)).or_insert(i);
-            }
-        } else if index > Self::SCANNED {
-            self.hashed.insert(raw.hash_key(data), index);
+        let kinds = &self.kinds;
+        let (index, new) = self.numbering.number(
+            |i| kinds[i].same(&raw, data),
+            |i| kinds[i].hash_key(data),
+            || raw.hash_key(data),
+        );
+        if new {
+            self.kinds.push(raw);
         }
         index
     }
@@ -140,15 +127,17 @@ struct FirstSeen<H> {
     hashed: HashMap<H, usize>,
 }
 
-impl<H: Eq + std::hash::Hash> FirstSeen<H> {
-    const SCANNED: usize = 16;
-
-    fn new() -> Self {
+impl<H> Default for FirstSeen<H> {
+    fn default() -> Self {
         FirstSeen {
             count: 0,
             hashed: HashMap::new(),
         }
     }
+}
+
+impl<H: Eq + std::hash::Hash> FirstSeen<H> {
+    const SCANNED: usize = 16;
 
     /// The number of an item: `is(i)` says whether it equals the i-th seen, `hash(i)` hashes
     /// the i-th seen, `own` hashes the item itself. New items get the next number.
@@ -178,13 +167,9 @@ impl<H: Eq + std::hash::Hash> FirstSeen<H> {
     }
 }
 
-/// Groups every node's GPUs by normalized kind. On a node with several kinds, capacity is
-/// split in the order the devices are listed: each kind takes at most its device count, the
-/// last one what is left. A node without device info counts under the empty key.
-pub(super) fn group(nodes: &[Node], devices: &[GpuDevice]) -> (Vec<GpuGroup>, Vec<GroupSums>) {
-    let keys: Vec<GpuKey> = devices.iter().map(key_of).collect();
-    // On a node, devices are one kind when their labels match without case and their memory
-    // size exactly (quantities are case-sensitive); kinds then merge across nodes by key.
+/// On a node, devices are one kind when their labels match without case and their memory
+/// size exactly (quantities are case-sensitive). The kind of each device, and how many.
+fn exact_kinds(keys: &[GpuKey], devices: &[GpuDevice]) -> (Vec<usize>, usize) {
     let exact = |d: usize| {
         (
             &keys[d].vendor,
@@ -193,15 +178,15 @@ pub(super) fn group(nodes: &[Node], devices: &[GpuDevice]) -> (Vec<GpuGroup>, Ve
             &devices[d].memory_size,
         )
     };
-    let mut exact_kinds = FirstSeen::new();
+    let owned = |d: usize| {
+        let (v, m, i, s) = exact(d);
+        (v.clone(), m.clone(), i.clone(), s.clone())
+    };
+    let mut numbering = FirstSeen::default();
     let mut firsts: Vec<usize> = Vec::new();
     let mut kind_of: Vec<usize> = Vec::with_capacity(devices.len());
     for d in 0..devices.len() {
-        let owned = |d: usize| {
-            let (v, m, i, s) = exact(d);
-            (v.clone(), m.clone(), i.clone(), s.clone())
-        };
-        let (kind, new) = exact_kinds.number(
+        let (kind, new) = numbering.number(
             |i| exact(firsts[i]) == exact(d),
             |i| owned(firsts[i]),
             || owned(d),
@@ -211,61 +196,42 @@ pub(super) fn group(nodes: &[Node], devices: &[GpuDevice]) -> (Vec<GpuGroup>, Ve
         }
         kind_of.push(kind);
     }
-    let mut groups: Vec<GpuGroup> = Vec::new();
-    let mut sums: Vec<GroupSums> = Vec::new();
-    // Groups are made as nodes use them, so a kind only a replaced node list named has none.
-    let mut by_key = FirstSeen::new();
-    let mut group_of = |key: &GpuKey, groups: &mut Vec<GpuGroup>, sums: &mut Vec<GroupSums>| {
-        let (number, new) = by_key.number(
+    (kind_of, firsts.len())
+}
+
+/// The groups by key, made as nodes use them, so a kind only a replaced node list named has
+/// none; and their exact sums.
+#[derive(Default)]
+struct Groups {
+    groups: Vec<GpuGroup>,
+    sums: Vec<GroupSums>,
+    by_key: FirstSeen<GpuKey>,
+}
+
+impl Groups {
+    fn number(&mut self, key: &GpuKey) -> usize {
+        let groups = &self.groups;
+        let (number, new) = self.by_key.number(
             |i| groups[i].key == *key,
             |i| groups[i].key.clone(),
             || key.clone(),
         );
         if new {
-            groups.push(GpuGroup {
+            self.groups.push(GpuGroup {
                 key: key.clone(),
                 allocatable: Gpus::default(),
                 available: Gpus::default(),
                 devices: 0,
                 withheld: false,
             });
-            sums.push(GroupSums::default());
+            self.sums.push(GroupSums::default());
         }
         number
-    };
-    // Where each kind is in `on_node`, for the node being grouped (cleared after it).
-    let mut slot_of: Vec<Option<usize>> = vec![None; firsts.len()];
-    // Per node: (kind, group, devices) in first-seen order.
-    let mut on_node: Vec<(usize, usize, usize)> = Vec::new();
-    let unknown = GpuKey::default();
-    for node in nodes {
-        let gpu = node.resources.gpu;
-        for &(kind, _, _) in &on_node {
-            if let Some(slot) = slot_of.get_mut(kind) {
-                *slot = None;
-            }
-        }
-        on_node.clear();
-        for run in &node.devices {
-            let kind = kind_of[run.kind];
-            match slot_of[kind] {
-                Some(slot) => on_node[slot].2 = on_node[slot].2.saturating_add(run.count),
-                None => {
-                    slot_of[kind] = Some(on_node.len());
-                    on_node.push((
-                        kind,
-                        group_of(&keys[run.kind], &mut groups, &mut sums),
-                        run.count,
-                    ));
-                }
-            }
-        }
-        if on_node.is_empty() {
-            if gpu.allocatable.get() == 0 && gpu.available.get() == 0 {
-                continue;
-            }
-            on_node.push((usize::MAX, group_of(&unknown, &mut groups, &mut sums), 0));
-        }
+    }
+
+    /// Splits a node's capacity over its (group, devices) in order: each takes at most its
+    /// device count, the last one what is left.
+    fn split(&mut self, gpu: &Triple<Gpus>, on_node: &[(usize, usize, usize)]) {
         let withheld = gpu.flags.contains(Flags::ALLOCATABLE_WITHHELD)
             || gpu.flags.contains(Flags::AVAILABLE_WITHHELD);
         let mut allocatable_left = i128::from(gpu.allocatable.get());
@@ -280,15 +246,55 @@ pub(super) fn group(nodes: &[Node], devices: &[GpuDevice]) -> (Vec<GpuGroup>, Ve
             };
             allocatable_left = allocatable_left.saturating_sub(allocatable);
             available_left = available_left.saturating_sub(available);
-            let sum = &mut sums[group];
+            let sum = &mut self.sums[group];
             sum.allocatable = sum.allocatable.saturating_add(allocatable);
             sum.available = sum.available.saturating_add(available);
-            let entry = &mut groups[group];
+            let entry = &mut self.groups[group];
             entry.devices = entry
                 .devices
                 .saturating_add(usize::try_from(count).unwrap_or(usize::MAX));
             entry.withheld |= withheld;
         }
     }
-    (groups, sums)
+}
+
+/// Groups every node's GPUs by normalized kind. On a node with several kinds, capacity is
+/// split in the order the devices are listed. A node without device info counts under the
+/// empty key.
+pub(super) fn group(nodes: &[Node], devices: &[GpuDevice]) -> (Vec<GpuGroup>, Vec<GroupSums>) {
+    let keys: Vec<GpuKey> = devices.iter().map(key_of).collect();
+    let (kind_of, kinds) = exact_kinds(&keys, devices);
+    let mut groups = Groups::default();
+    // Where each kind is in `on_node`, for the node being grouped (cleared after it).
+    let mut slot_of: Vec<Option<usize>> = vec![None; kinds];
+    // Per node: (kind, group, devices) in first-seen order.
+    let mut on_node: Vec<(usize, usize, usize)> = Vec::new();
+    let unknown = GpuKey::default();
+    for node in nodes {
+        let gpu = &node.resources.gpu;
+        for &(kind, _, _) in &on_node {
+            if let Some(slot) = slot_of.get_mut(kind) {
+                *slot = None;
+            }
+        }
+        on_node.clear();
+        for run in &node.devices {
+            let kind = kind_of[run.kind];
+            match slot_of[kind] {
+                Some(slot) => on_node[slot].2 = on_node[slot].2.saturating_add(run.count),
+                None => {
+                    slot_of[kind] = Some(on_node.len());
+                    on_node.push((kind, groups.number(&keys[run.kind]), run.count));
+                }
+            }
+        }
+        if on_node.is_empty() {
+            if gpu.allocatable.get() == 0 && gpu.available.get() == 0 {
+                continue;
+            }
+            on_node.push((usize::MAX, groups.number(&unknown), 0));
+        }
+        groups.split(gpu, &on_node);
+    }
+    (groups.groups, groups.sums)
 }
