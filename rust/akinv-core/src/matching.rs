@@ -52,8 +52,8 @@ pub struct Pricings<'p> {
     pub by_provider: &'p HashMap<String, Pricing>,
 }
 
-impl Pricings<'_> {
-    fn of(&self, provider: &str) -> Option<&Pricing> {
+impl<'p> Pricings<'p> {
+    fn of(&self, provider: &str) -> Option<&'p Pricing> {
         self.by_provider.get(provider).or(self.default)
     }
 }
@@ -78,38 +78,7 @@ pub fn match_order(
             plan(inventory, order, &options).map_err(|n| Box::new(Outcome::NoFit(Box::new(n))))
         }
     });
-    // Quote each distinct (pricing, allocated units) once: the units differ between
-    // providers only by the GPU keys their reservation wrote.
-    let mut used: Vec<&Pricing> = Vec::new();
-    let mut keys = Vec::with_capacity(planned.len());
-    let mut distinct: Vec<(usize, &Reservation)> = Vec::new();
-    let mut seen: HashMap<(usize, Vec<&[String]>), usize> = HashMap::new();
-    for ((id, _), result) in providers.iter().zip(&planned) {
-        let key = match (result, pricings.of(id)) {
-            (Ok(reservation), Some(pricing)) => {
-                let index = used
-                    .iter()
-                    .position(|p| std::ptr::eq(*p, pricing))
-                    .unwrap_or_else(|| {
-                        used.push(pricing);
-                        used.len() - 1
-                    });
-                let gpu_keys: Vec<&[String]> = reservation
-                    .allocated
-                    .iter()
-                    .map(|u| &u.gpu_attributes[..])
-                    .collect();
-                let next = distinct.len();
-                let slot = *seen.entry((index, gpu_keys)).or_insert(next);
-                if slot == next {
-                    distinct.push((index, reservation));
-                }
-                Some(slot)
-            }
-            _ => None,
-        };
-        keys.push(key);
-    }
+    let (used, distinct, keys) = distinct_quotes(providers, &planned, pricings);
     let priced = parallel(&distinct, threads, |(index, reservation)| {
         let stdin = order.script_input(&reservation.allocated);
         used[*index].quote_script_input(stdin.as_bytes(), akt_usd)
@@ -125,4 +94,48 @@ pub fn match_order(
             }
         })
         .collect()
+}
+
+/// The pricings used, the distinct (pricing, reservation) pairs to quote, and which of them
+/// each provider's quote is. Quote each distinct (pricing, allocated units) once: the units
+/// differ between providers only by the GPU keys their reservation wrote.
+#[allow(clippy::type_complexity)]
+fn distinct_quotes<'a, E>(
+    providers: &[(String, Result<Arc<Inventory>, DocumentError>)],
+    planned: &'a [Result<Reservation, E>],
+    pricings: &Pricings<'a>,
+) -> (
+    Vec<&'a Pricing>,
+    Vec<(usize, &'a Reservation)>,
+    Vec<Option<usize>>,
+) {
+    let mut used: Vec<&Pricing> = Vec::new();
+    let mut keys = Vec::with_capacity(planned.len());
+    let mut distinct: Vec<(usize, &Reservation)> = Vec::new();
+    let mut seen: HashMap<(usize, Vec<&[String]>), usize> = HashMap::new();
+    for ((id, _), result) in providers.iter().zip(planned) {
+        let (Ok(reservation), Some(pricing)) = (result, pricings.of(id)) else {
+            keys.push(None);
+            continue;
+        };
+        let index = used
+            .iter()
+            .position(|p| std::ptr::eq(*p, pricing))
+            .unwrap_or_else(|| {
+                used.push(pricing);
+                used.len() - 1
+            });
+        let gpu_keys: Vec<&[String]> = reservation
+            .allocated
+            .iter()
+            .map(|u| &u.gpu_attributes[..])
+            .collect();
+        let next = distinct.len();
+        let slot = *seen.entry((index, gpu_keys)).or_insert(next);
+        if slot == next {
+            distinct.push((index, reservation));
+        }
+        keys.push(Some(slot));
+    }
+    (used, distinct, keys)
 }

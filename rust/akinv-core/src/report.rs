@@ -190,6 +190,26 @@ pub struct Resources {
 }
 
 impl Resources {
+    /// From the walker's plain triples in `Res` order (cpu, memory, gpu, ephemeral storage).
+    pub(crate) fn from_triples(triples: &[Triple<i64>; 4]) -> Resources {
+        Resources {
+            cpu_millis: triples[0].cast(),
+            memory_bytes: triples[1].cast(),
+            gpu: triples[2].cast(),
+            ephemeral_storage_bytes: triples[3].cast(),
+        }
+    }
+
+    /// One resource's figures as plain numbers, by its index in `from_triples`' order.
+    pub(crate) fn by_index(&self, i: usize) -> Triple<i64> {
+        match i {
+            0 => self.cpu_millis.cast(),
+            1 => self.memory_bytes.cast(),
+            2 => self.gpu.cast(),
+            _ => self.ephemeral_storage_bytes.cast(),
+        }
+    }
+
     pub fn add(&mut self, other: &Resources) {
         self.cpu_millis.add(&other.cpu_millis);
         self.memory_bytes.add(&other.memory_bytes);

@@ -74,6 +74,52 @@ struct UnitState {
     chosen: Option<Chosen>,
 }
 
+impl UnitState {
+    fn new(unit: &crate::order::Unit) -> UnitState {
+        UnitState {
+            remaining: unit.count,
+            keys: unit.gpu_attributes.clone(),
+            placed: Vec::new(),
+            chosen: None,
+        }
+    }
+
+    /// Records a replica placed on `node`; `false` when a later replica resolved to another
+    /// GPU key or scheduling than the first (the provider then fails the order).
+    fn place(&mut self, node: usize, chosen: Option<Box<Chosen>>) -> bool {
+        let first = self.placed.is_empty();
+        let same = chosen
+            .as_ref()
+            .is_none_or(|c| self.keys == [c.key.as_str()])
+            && chosen.as_deref().map(Chosen::scheduling)
+                == self.chosen.as_ref().map(Chosen::scheduling);
+        if !first && !same {
+            return false;
+        }
+        if let Some(chosen) = &chosen {
+            self.keys = vec![chosen.key.clone()];
+        }
+        if self.chosen.is_none() {
+            self.chosen = chosen.map(|c| *c);
+        }
+        match self.placed.last_mut() {
+            Some((n, replicas)) if *n == node => *replicas = replicas.saturating_add(1),
+            _ => self.placed.push((node, 1)),
+        }
+        self.remaining = self.remaining.saturating_sub(1);
+        true
+    }
+
+    fn into_placement(self, unit: usize) -> Placement {
+        Placement {
+            unit,
+            nodes: self.placed,
+            gpu: self.chosen,
+            gpu_attributes: self.keys,
+        }
+    }
+}
+
 /// Where `order` would go on `inventory`, or why it would not fit; nothing changes.
 pub fn plan(inventory: &Inventory, order: &Order, options: &Options) -> Result<Reservation, NoFit> {
     plan_left(inventory, order, options).map(|(reservation, _)| reservation)
@@ -186,16 +232,7 @@ fn adjust<'i>(
     let requests = order.gpu_requests();
     let mut work = Work::new(inventory, options);
     work.check_ips(order)?;
-    let mut units: Vec<UnitState> = order
-        .units
-        .iter()
-        .map(|unit| UnitState {
-            remaining: unit.count,
-            keys: unit.gpu_attributes.clone(),
-            placed: Vec::new(),
-            chosen: None,
-        })
-        .collect();
+    let mut units: Vec<UnitState> = order.units.iter().map(UnitState::new).collect();
     // Units not yet placed; the provider works on the last one until it is done.
     let mut open: Vec<usize> = (0..units.len()).collect();
     let mut why: Vec<(usize, outcome::Why)> = Vec::new();
@@ -215,29 +252,9 @@ fn adjust<'i>(
                 };
                 match work.try_adjust(node, u, order, request) {
                     Fit::Placed(chosen) => {
-                        let state = &mut units[u];
-                        // Later replicas must resolve to the first one's key and scheduling.
-                        let same = chosen
-                            .as_ref()
-                            .is_none_or(|c| state.keys == [c.key.as_str()])
-                            && chosen.as_deref().map(Chosen::scheduling)
-                                == state.chosen.as_ref().map(Chosen::scheduling);
-                        if !first_visit && !same {
+                        if !units[u].place(node, chosen) {
                             return Err(NoFit::mismatch(order, u));
                         }
-                        if let Some(chosen) = &chosen {
-                            state.keys = vec![chosen.key.clone()];
-                        }
-                        if state.chosen.is_none() {
-                            state.chosen = chosen.map(|c| *c);
-                        }
-                        match state.placed.last_mut() {
-                            Some((n, replicas)) if *n == node => {
-                                *replicas = replicas.saturating_add(1);
-                            }
-                            _ => state.placed.push((node, 1)),
-                        }
-                        state.remaining = state.remaining.saturating_sub(1);
                     }
                     Fit::Node(reason, narrowed) => {
                         // The provider's side effect: the unit's own keys stay narrowed.
@@ -255,21 +272,12 @@ fn adjust<'i>(
             open.pop();
             continue 'restart;
         }
-        let detail = match &requests[u] {
-            Err(error) => format!("its GPU attributes do not parse: {error}"),
-            Ok(_) => String::new(),
-        };
-        return Err(NoFit::capacity(order, u, units[u].remaining, why, detail));
+        return Err(NoFit::capacity(order, u, units[u].remaining, why));
     }
     let placements = units
         .into_iter()
         .enumerate()
-        .map(|(unit, state)| Placement {
-            unit,
-            nodes: state.placed,
-            gpu: state.chosen,
-            gpu_attributes: state.keys,
-        })
+        .map(|(unit, state)| state.into_placement(unit))
         .collect();
     Ok((
         Reservation::new(placements, work.committed_units(order)),

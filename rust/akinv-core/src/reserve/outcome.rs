@@ -231,9 +231,12 @@ impl NoFit {
         u: usize,
         remaining: u32,
         why: Vec<(usize, Why)>,
-        detail: String,
     ) -> NoFit {
         let count = order.units[u].count;
+        let detail = match &order.gpu_requests()[u] {
+            Err(error) => format!("its GPU attributes do not parse: {error}"),
+            Ok(_) => String::new(),
+        };
         NoFit {
             replica: (count.saturating_sub(remaining).saturating_add(1), count),
             nodes: why,

@@ -28,48 +28,7 @@ impl Walker<'_, '_> {
             if bit != 1 && !seen.first(bit) {
                 w.repeated()?;
             }
-            match key {
-                b"cluster" => w.cluster(),
-                b"nodes" if w.dialect(Schema::Inventory) => w.inventory_nodes(),
-                b"total_allocatable" if w.dialect(Schema::Inventory) => w.reported_total(true),
-                b"total_available" if w.dialect(Schema::Inventory) => w.reported_total(false),
-                b"bidengine" => {
-                    w.hint.get_or_insert(Schema::Legacy);
-                    w.counter_in(b"orders", "orders", |w, v| w.extras.counters.orders = v)
-                }
-                b"bidEngine" | b"bid_engine" => {
-                    w.hint.get_or_insert(Schema::V1);
-                    w.counter_in(b"orders", "orders", |w, v| w.extras.counters.orders = v)
-                }
-                b"manifest" => w.counter_in(b"deployments", "deployments", |w, v| {
-                    w.extras.counters.deployments = v;
-                }),
-                b"reclamation_window" if w.jiter.peek()?.is_num() => {
-                    let check = Check {
-                        resource: "reclamation_window",
-                        cap: None,
-                        unbounded_ok: false,
-                        unit: "ns",
-                    };
-                    w.lone(Spelling::Integer, &check).map(drop)
-                }
-                b"public_hostnames" | b"publicHostnames" => w.hostnames(),
-                b"cluster_public_hostname" => {
-                    w.extras.hostnames = w.string()?.into_iter().collect();
-                    if w.extras.hostnames.is_empty() {
-                        w.skip()?;
-                    }
-                    Ok(())
-                }
-                b"address" => {
-                    w.extras.address = w.string()?;
-                    if w.extras.address.is_none() {
-                        w.skip()?;
-                    }
-                    Ok(())
-                }
-                _ => w.skip(),
-            }
+            w.top_level_field(key)
         })?;
         if !is_object {
             // Read to its end, so text after it is malformed JSON, not an unknown shape.
@@ -77,6 +36,52 @@ impl Walker<'_, '_> {
         }
         self.jiter.finish()?;
         Ok(is_object)
+    }
+
+    /// One field of the top-level object, once its key is known.
+    fn top_level_field(&mut self, key: &[u8]) -> Result<()> {
+        match key {
+            b"cluster" => self.cluster(),
+            b"nodes" if self.dialect(Schema::Inventory) => self.inventory_nodes(),
+            b"total_allocatable" if self.dialect(Schema::Inventory) => self.reported_total(true),
+            b"total_available" if self.dialect(Schema::Inventory) => self.reported_total(false),
+            b"bidengine" => {
+                self.hint.get_or_insert(Schema::Legacy);
+                self.counter_in(b"orders", "orders", |w, v| w.extras.counters.orders = v)
+            }
+            b"bidEngine" | b"bid_engine" => {
+                self.hint.get_or_insert(Schema::V1);
+                self.counter_in(b"orders", "orders", |w, v| w.extras.counters.orders = v)
+            }
+            b"manifest" => self.counter_in(b"deployments", "deployments", |w, v| {
+                w.extras.counters.deployments = v;
+            }),
+            b"reclamation_window" if self.jiter.peek()?.is_num() => {
+                let check = Check {
+                    resource: "reclamation_window",
+                    cap: None,
+                    unbounded_ok: false,
+                    unit: "ns",
+                };
+                self.lone(Spelling::Integer, &check).map(drop)
+            }
+            b"public_hostnames" | b"publicHostnames" => self.hostnames(),
+            b"cluster_public_hostname" => {
+                self.extras.hostnames = self.string()?.into_iter().collect();
+                if self.extras.hostnames.is_empty() {
+                    self.skip()?;
+                }
+                Ok(())
+            }
+            b"address" => {
+                self.extras.address = self.string()?;
+                if self.extras.address.is_none() {
+                    self.skip()?;
+                }
+                Ok(())
+            }
+            _ => self.skip(),
+        }
     }
 
     /// `{<wanted>: n}`: a counter inside an object; `set` gets its value when trusted.

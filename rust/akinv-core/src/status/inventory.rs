@@ -74,70 +74,63 @@ impl Walker<'_, '_> {
     /// Checks the `total_*` numbers against the nodes, sets them to the nodes' sums when
     /// sanitizing, and makes the storage pools of `total_*.storage`.
     pub(super) fn check_reported_totals(&mut self, list: &NodeList) {
-        let largest = i128::from(self.policy.largest());
-        let sums = &list.sums;
         let objects = [self.reported.allocatable, self.reported.available];
         for (which, readings) in objects.into_iter().enumerate() {
             let Some(readings) = readings else { continue };
-            let allocatable = which == 0;
-            let object = if allocatable {
-                "total_allocatable"
-            } else {
-                "total_available"
-            };
             for res in Res::ALL {
-                let i = res as usize;
-                let reading = readings[i];
-                let (sum, all_trusted) = if allocatable {
-                    (sums.allocatable[i], sums.allocatable_trusted[i])
-                } else {
-                    (sums.available[i], sums.available_trusted[i])
-                };
-                if let (Some(total), true, true) =
-                    (reading.trusted(), all_trusted, reading.present())
-                {
-                    if i128::from(total) != sum {
-                        let message = format!(
-                            "{object} {} {total} differs from the sum over nodes, {sum}",
-                            res.legacy_key()
-                        );
-                        self.finding(
-                            Code::TotalMismatch,
-                            Place::at(reading.at),
-                            Some(res.name()),
-                            FindingValue::Int(i128::from(total)),
-                            message,
-                        );
-                    }
-                }
-                // The sum of the sanitized nodes, which saturates at the limit.
-                let recomputed: i128 = list
-                    .nodes
-                    .iter()
-                    .map(|node| {
-                        let r = &node.resources;
-                        let triple = match res {
-                            Res::Cpu => r.cpu_millis.cast::<i64>(),
-                            Res::Memory => r.memory_bytes.cast(),
-                            Res::Gpu => r.gpu.cast(),
-                            Res::Ephemeral => r.ephemeral_storage_bytes.cast(),
-                        };
-                        i128::from(if allocatable {
-                            triple.allocatable
-                        } else {
-                            triple.available
-                        })
-                    })
-                    .fold(0i128, i128::saturating_add);
-                let bounded = i64::try_from(recomputed.min(largest)).unwrap_or(0);
-                let reason = reading.untrusted_code().unwrap_or(Code::TotalMismatch);
-                self.replace(&reading, Replacement::Value(bounded), reason);
+                self.check_total(list, res, &readings[res as usize], which == 0);
             }
         }
-        for (which, classes) in std::mem::take(&mut self.reported.storage)
-            .into_iter()
-            .enumerate()
-        {
+        self.storage_pools();
+    }
+
+    fn check_total(&mut self, list: &NodeList, res: Res, reading: &Reading, allocatable: bool) {
+        let i = res as usize;
+        let sums = &list.sums;
+        let (object, sum, all_trusted) = if allocatable {
+            let trusted = sums.allocatable_trusted[i];
+            ("total_allocatable", sums.allocatable[i], trusted)
+        } else {
+            (
+                "total_available",
+                sums.available[i],
+                sums.available_trusted[i],
+            )
+        };
+        if let (Some(total), true, true) = (reading.trusted(), all_trusted, reading.present()) {
+            if i128::from(total) != sum {
+                let message = format!(
+                    "{object} {} {total} differs from the sum over nodes, {sum}",
+                    res.legacy_key()
+                );
+                let value = FindingValue::Int(i128::from(total));
+                let place = Place::at(reading.at);
+                self.finding(Code::TotalMismatch, place, Some(res.name()), value, message);
+            }
+        }
+        // The sum of the sanitized nodes, which saturates at the limit.
+        let recomputed: i128 = list
+            .nodes
+            .iter()
+            .map(|node| {
+                let triple = node.resources.by_index(i);
+                i128::from(if allocatable {
+                    triple.allocatable
+                } else {
+                    triple.available
+                })
+            })
+            .fold(0i128, i128::saturating_add);
+        let largest = i128::from(self.policy.largest());
+        let bounded = i64::try_from(recomputed.min(largest)).unwrap_or(0);
+        let reason = reading.untrusted_code().unwrap_or(Code::TotalMismatch);
+        self.replace(reading, Replacement::Value(bounded), reason);
+    }
+
+    /// The pools of `total_*.storage`, by class.
+    fn storage_pools(&mut self) {
+        let reported = std::mem::take(&mut self.reported.storage);
+        for (which, classes) in reported.into_iter().enumerate() {
             for (class, reading) in classes {
                 let value = i128::from(reading.trusted().unwrap_or(0));
                 let pool = self.pool(&class);

@@ -276,13 +276,7 @@ impl Walker<'_, '_> {
                 {
                     match readings {
                         Some(readings) => self.missing_fields(&readings, at, which, object),
-                        None => self.finding(
-                            Code::MissingField,
-                            Place::below(at, object),
-                            None,
-                            FindingValue::None,
-                            format!("node has no {object}"),
-                        ),
+                        None => self.missing(at, object),
                     }
                 }
                 let allocatable = allocatable.unwrap_or([Reading::ABSENT; 4]);
@@ -303,12 +297,7 @@ impl Walker<'_, '_> {
         let record = Node {
             name: node.name,
             index,
-            resources: Resources {
-                cpu_millis: triples[0].cast(),
-                memory_bytes: triples[1].cast(),
-                gpu: triples[2].cast(),
-                ephemeral_storage_bytes: triples[3].cast(),
-            },
+            resources: Resources::from_triples(&triples),
             devices: Vec::new(),
             storage_classes: None,
         };

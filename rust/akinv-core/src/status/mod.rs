@@ -366,6 +366,18 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
+    /// `node has no {field}`, placed below the node at `at`.
+    pub(crate) fn missing(&mut self, at: usize, field: &'static str) {
+        let message = format!("node has no {field}");
+        self.finding(
+            Code::MissingField,
+            Place::below(at, field),
+            None,
+            FindingValue::None,
+            message,
+        );
+    }
+
     pub(crate) fn finding(
         &mut self,
         code: Code,

@@ -44,51 +44,76 @@ fn walk(
         if wanted.peek().is_none() {
             return Ok(());
         }
-        let mut member = match peek {
-            Peek::Array => {
-                let first = jiter.known_array()?;
-                if first.is_some() {
-                    stack.push(Frame::Array(0));
-                }
-                first
-            }
-            Peek::Object => match jiter.next_object_bytes()? {
-                Some(key) => {
-                    let (s, e) = super::cursor::span_of(data, key);
-                    stack.push(Frame::Object(s, e));
-                    Some(jiter.peek()?)
-                }
-                None => None,
-            },
-            scalar => {
-                jiter.known_skip(scalar)?;
-                None
-            }
-        };
-        while member.is_none() {
-            match stack.last_mut() {
+        let member = match enter(&mut jiter, data, peek, &mut stack)? {
+            Some(member) => member,
+            None => match next_member(&mut jiter, data, &mut stack)? {
+                Some(member) => member,
                 None => return Ok(()),
-                Some(Frame::Object(s, e)) => match jiter.next_key_bytes()? {
-                    Some(key) => {
-                        (*s, *e) = super::cursor::span_of(data, key);
-                        member = Some(jiter.peek()?);
-                    }
-                    None => {
-                        stack.pop();
-                    }
-                },
-                Some(Frame::Array(index)) => match jiter.array_step()? {
-                    Some(next) => {
-                        *index = index.saturating_add(1);
-                        member = Some(next);
-                    }
-                    None => {
-                        stack.pop();
-                    }
-                },
+            },
+        };
+        peek = member;
+    }
+}
+
+/// Steps into the value at `peek`: its first member, if it is a non-empty container.
+fn enter(
+    jiter: &mut Jiter,
+    data: &[u8],
+    peek: Peek,
+    stack: &mut Vec<Frame>,
+) -> jiter::JiterResult<Option<Peek>> {
+    Ok(match peek {
+        Peek::Array => {
+            let first = jiter.known_array()?;
+            if first.is_some() {
+                stack.push(Frame::Array(0));
             }
+            first
         }
-        peek = member.unwrap_or(Peek::Null);
+        Peek::Object => match jiter.next_object_bytes()? {
+            Some(key) => {
+                let (s, e) = super::cursor::span_of(data, key);
+                stack.push(Frame::Object(s, e));
+                Some(jiter.peek()?)
+            }
+            None => None,
+        },
+        scalar => {
+            jiter.known_skip(scalar)?;
+            None
+        }
+    })
+}
+
+/// The next member after a value ends, closing containers that end with it; `None` at the
+/// end of the document.
+fn next_member(
+    jiter: &mut Jiter,
+    data: &[u8],
+    stack: &mut Vec<Frame>,
+) -> jiter::JiterResult<Option<Peek>> {
+    loop {
+        match stack.last_mut() {
+            None => return Ok(None),
+            Some(Frame::Object(s, e)) => match jiter.next_key_bytes()? {
+                Some(key) => {
+                    (*s, *e) = super::cursor::span_of(data, key);
+                    return Ok(Some(jiter.peek()?));
+                }
+                None => {
+                    stack.pop();
+                }
+            },
+            Some(Frame::Array(index)) => match jiter.array_step()? {
+                Some(next) => {
+                    *index = index.saturating_add(1);
+                    return Ok(Some(next));
+                }
+                None => {
+                    stack.pop();
+                }
+            },
+        }
     }
 }
 

@@ -136,20 +136,7 @@ pub(super) fn v1_pair(resource: &'static str, pair: &Pair, sink: &mut impl Sink)
     }
     let reason = |reading: &Reading| reading.untrusted_code().unwrap_or(Code::WrongType);
     let triple = match (a.trust, a.trusted(), l.trusted()) {
-        (Trust::Unbounded, _, allocated) => {
-            if let Some(code) = l.untrusted_code() {
-                sink.replace(l, Replacement::Zero, code);
-            }
-            let mut flags = Flags::UNBOUNDED;
-            if allocated.is_none() {
-                flags.insert(Flags::ALLOCATED_WITHHELD);
-            }
-            Triple {
-                allocated: allocated.unwrap_or(0),
-                flags,
-                ..Triple::default()
-            }
-        }
+        (Trust::Unbounded, _, _) => unbounded_pair(l, sink),
         (_, Some(alloc), Some(used)) if used > alloc => {
             let message = format!("{resource} allocated {used} exceeds allocatable {alloc}");
             sink.finding(Code::OverAllocated, l, resource, used, message);
@@ -188,6 +175,30 @@ pub(super) fn v1_pair(resource: &'static str, pair: &Pair, sink: &mut impl Sink)
             }
         }
     };
+    fix_capacity(pair, sink);
+    triple
+}
+
+/// An unbounded allocatable (a claim of unlimited capacity): nothing is available to count;
+/// an untrusted allocated becomes 0.
+fn unbounded_pair(allocated: &Reading, sink: &mut impl Sink) -> Triple<i64> {
+    if let Some(code) = allocated.untrusted_code() {
+        sink.replace(allocated, Replacement::Zero, code);
+    }
+    let mut flags = Flags::UNBOUNDED;
+    if allocated.trusted().is_none() {
+        flags.insert(Flags::ALLOCATED_WITHHELD);
+    }
+    Triple {
+        allocated: allocated.trusted().unwrap_or(0),
+        flags,
+        ..Triple::default()
+    }
+}
+
+/// An untrusted capacity becomes the trusted allocatable (or allocated), else 0.
+fn fix_capacity(pair: &Pair, sink: &mut impl Sink) {
+    let (a, l) = (&pair.allocatable, &pair.allocated);
     if let Some(code) = pair.capacity.untrusted_code() {
         let with = match (a.trusted(), l.trusted()) {
             (Some(_), _) if a.present() => Replacement::CopyOf(a),
@@ -196,7 +207,6 @@ pub(super) fn v1_pair(resource: &'static str, pair: &Pair, sink: &mut impl Sink)
         };
         sink.replace(&pair.capacity, with, code);
     }
-    triple
 }
 
 #[cfg(test)]

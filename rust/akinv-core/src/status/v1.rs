@@ -161,22 +161,10 @@ impl Walker<'_, '_> {
 
     fn finish_v1_node(&mut self, node: V1Node, at: usize, index: usize, first_finding: usize) {
         if node.name.is_none() {
-            self.finding(
-                Code::MissingField,
-                Place::below(at, "name"),
-                None,
-                FindingValue::None,
-                "node has no name".to_owned(),
-            );
+            self.missing(at, "name");
         }
         if !node.saw_resources {
-            self.finding(
-                Code::MissingField,
-                Place::below(at, "resources"),
-                None,
-                FindingValue::None,
-                "node has no resources".to_owned(),
-            );
+            self.missing(at, "resources");
         }
         let mut triples = [Triple::<i64>::default(); 4];
         for res in Res::ALL {
@@ -185,11 +173,29 @@ impl Walker<'_, '_> {
         for volumes in &node.volumes {
             rules::v1_pair("volumes", volumes, self);
         }
+        self.check_device_listing(&node, triples[Res::Gpu as usize].allocatable, at);
+        self.close_node_findings(first_finding, node.name.as_deref());
+        let name_place = match node.name_at {
+            Some(name_at) => Place::at(name_at),
+            None => Place::below(at, "name"),
+        };
+        let record = Node {
+            name: node.name,
+            index,
+            resources: Resources::from_triples(&triples),
+            devices: node.devices,
+            storage_classes: node.storage_classes,
+        };
+        self.push_node(record, name_place);
+    }
+
+    /// A node whose GPU devices do not match its allocatable count: the device plugin is
+    /// restarting, or the count is under-reported.
+    fn check_device_listing(&mut self, node: &V1Node, allocatable: i64, at: usize) {
         let devices = node
             .devices
             .iter()
             .fold(0usize, |n, run| n.saturating_add(run.count));
-        let allocatable = triples[Res::Gpu as usize].allocatable;
         let listed = i64::try_from(devices).unwrap_or(i64::MAX);
         if listed != allocatable && (node.gpu_info_seen || allocatable > 0) {
             let reading = node.pairs[Res::Gpu as usize].allocatable;
@@ -219,24 +225,6 @@ impl Walker<'_, '_> {
                 message,
             );
         }
-        self.close_node_findings(first_finding, node.name.as_deref());
-        let name_place = match node.name_at {
-            Some(name_at) => Place::at(name_at),
-            None => Place::below(at, "name"),
-        };
-        let record = Node {
-            name: node.name,
-            index,
-            resources: Resources {
-                cpu_millis: triples[0].cast(),
-                memory_bytes: triples[1].cast(),
-                gpu: triples[2].cast(),
-                ephemeral_storage_bytes: triples[3].cast(),
-            },
-            devices: node.devices,
-            storage_classes: node.storage_classes,
-        };
-        self.push_node(record, name_place);
     }
 
     fn v1_resources(&mut self, node: &mut V1Node) -> Result<()> {
