@@ -109,3 +109,13 @@ def test_one_document_given_to_a_batch_call_says_to_pass_a_list(one: object) -> 
     for call, verb in ((akinv.validate_many, "validate"), (akinv.sanitize_many, "sanitize")):
         with pytest.raises(TypeError, match=rf"{verb}_many takes a list .* pass \[document\], or call {verb}\(document\)"):
             call(one)  # type: ignore[arg-type]
+
+
+def test_leased_ips_are_reported_where_the_document_gives_them() -> None:
+    doc = v1(v1_node())
+    doc["cluster"]["inventory"]["leased_ip"] = {"allocatable": "16", "allocated": "5"}
+    report = akinv.validate(dumps(doc))
+    assert report.leased_ips is not None
+    assert report.leased_ips.to_dict() == {"allocatable": 16, "allocated": 5, "available": 11}
+    assert report.to_dict()["leased_ips"] == {"allocatable": 16, "allocated": 5, "available": 11}
+    assert akinv.validate(dumps(v1(v1_node()))).to_dict()["leased_ips"] is None

@@ -194,6 +194,9 @@ class Report:
     @property
     def address(self) -> str | None:
         """The provider's account, which only the legacy REST handler adds."""
+    @property
+    def leased_ips(self) -> Usage | None:
+        """Leased IP addresses (v1 ``leased_ip``), where the provider runs the IP operator."""
     def counts(self) -> dict[str, int]:
         """Findings by code; codes without findings are left out."""
     def to_dict(self) -> dict[str, object]:

@@ -27,6 +27,7 @@ UNREAD: dict[str, Any] = {
     "reservations": None,
     "public_hostnames": [],
     "address": None,
+    "leased_ips": None,
 }
 
 

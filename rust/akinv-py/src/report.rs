@@ -723,6 +723,11 @@ impl Report {
     fn address(&self) -> Option<&str> {
         self.inner.address.as_deref()
     }
+    /// Leased IP addresses (v1 `leased_ip`), where the provider runs the IP operator.
+    #[getter]
+    fn leased_ips(&self) -> Option<Usage> {
+        self.inner.leased_ips.as_ref().map(Usage::new)
+    }
     /// Counts of findings by code.
     fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
@@ -766,6 +771,12 @@ impl Report {
         dict.set_item(intern!(py, "reservations"), self.reservations(py)?)?;
         dict.set_item(intern!(py, "public_hostnames"), &report.public_hostnames)?;
         dict.set_item(intern!(py, "address"), report.address.as_deref())?;
+        let leased = report
+            .leased_ips
+            .as_ref()
+            .map(|t| usage_dict(py, t))
+            .transpose()?;
+        dict.set_item(intern!(py, "leased_ips"), leased)?;
         Ok(dict)
     }
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
