@@ -132,7 +132,7 @@ def test_unreadable_documents_name_the_file_and_where(tmp_path: Path) -> None:
     result = run("check", str(path))
     lines = result.stdout.splitlines()
     assert lines[0].startswith("unreadable ") and lines[0].endswith("broken.json")
-    assert lines[1].strip().startswith("line 1, column 13: malformed JSON")
+    assert lines[1].strip().startswith("malformed JSON at line 1 column 13")
     assert result.returncode == 2
 
 

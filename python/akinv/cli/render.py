@@ -213,14 +213,17 @@ class Text:
 
     def source(self, result: ScanResult) -> str:
         """Where a document came from: its path, and its line in a JSON Lines file. A long path
-        loses leading folders, the same ones on every line of a file, to leave a line's details
-        room beside it."""
+        loses leading folders to leave a line's details room beside it: the same folders on
+        every line of a file; a whole-file document whose details go below keeps its path."""
+        if result.line is None:
+            alone = result.report is None or bool(result.report.findings)
+            room = self.columns - 6 if alone else self.columns - 6 - 2 - DETAILS_ROOM
+            return abbreviate_source(shown_path(result.source), max(SOURCE_MIN, room))
         path = self._paths.get(result.source)
         if path is None:
-            numbers = LINE_NUMBER_ROOM if result.line is not None else 0
-            room = max(SOURCE_MIN, self.columns - 6 - 2 - DETAILS_ROOM - numbers)
+            room = max(SOURCE_MIN, self.columns - 6 - 2 - DETAILS_ROOM - LINE_NUMBER_ROOM)
             path = self._paths[result.source] = abbreviate_source(shown_path(result.source), room)
-        return path if result.line is None else f"{path}:{result.line}"
+        return f"{path}:{result.line}"
 
     def _status(self, status: str, line: str) -> str:
         """The line with its leading status word coloured."""
@@ -237,9 +240,8 @@ class Text:
         report = result.report
         if report is None:
             error = result.error
+            # The message says where malformed JSON went wrong ("at line 1 column 13").
             message = error.message if error is not None else "unreadable"
-            if error is not None and error.line is not None:
-                message = f"line {error.line}, column {error.column}: {message}"
             lines = [padded + source] + [" " * 6 + line for line in _wrap(message, columns - 6)]
         else:
             parts = details(report)
