@@ -62,9 +62,23 @@ def every_public_object() -> dict[str, Any]:
     }
 
 
+# The bid-matching types (86aa45d) came after issue 16's pickling; they are the bid matcher's to
+# make picklable, and each moves into every_public_object() when it is.
+NOT_YET = {"Inventories", "Inventory", "Match", "Quote", "Reservation"}
+
+
 def test_every_public_type_is_covered() -> None:
     public = {name for name in akinv.__all__ if isinstance(getattr(akinv, name), type)}
-    assert public == set(every_public_object())
+    assert public - NOT_YET == set(every_public_object())
+    assert NOT_YET <= public  # a type that stopped being public leaves this list
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError, reason="bid-matching types do not pickle yet")
+@pytest.mark.parametrize("name", ["Inventory", "Inventories"])
+def test_bid_matching_types_pickle(name: str) -> None:
+    inventory = akinv.Inventory.from_status(V1)
+    value = inventory if name == "Inventory" else akinv.Inventories([("provider", V1)])
+    assert repr(round_trip(value)) == repr(value)
 
 
 @pytest.mark.parametrize("name", sorted(every_public_object()))
