@@ -18,9 +18,9 @@ GOOD = dumps(legacy(legacy_node()))
 WRAPPED = dumps(legacy(legacy_node(gpu=2**64 - 1)))
 
 
-def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    # A wide virtual terminal so rich does not fold the words a test looks for.
-    env = {**os.environ, "COLUMNS": "250"}
+def run(*args: str, stdin: bytes = b"", columns: int = 250) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "COLUMNS": str(columns)}
+    env.pop("FORCE_COLOR", None)
     command = [sys.executable, "-m", "akinv", *args]
     return subprocess.run(command, input=stdin, capture_output=True, check=False, env=env)
 
@@ -76,7 +76,8 @@ def test_check_demo_shows_clean_and_broken_documents() -> None:
     result = run("check", "--demo")
     assert result.returncode == 1
     text = result.stdout.decode()
-    assert "OK" in text and "wrapped-negative" in text and "over-allocated" in text
+    assert "\nok    " in text and "wrapped-negative" in text and "over-allocated" in text
+    assert text.endswith("6 documents: 2 ok, 4 with errors, 0 unreadable\n")
 
 
 def test_policy_file(tmp_path: Path) -> None:
@@ -90,6 +91,47 @@ def test_policy_file(tmp_path: Path) -> None:
     assert main(["check", "--policy", str(toml), str(doc)]) == 1
     policy.write_text(json.dumps({"gpus": 1}))
     assert main(["check", "--policy", str(policy), str(doc)]) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("p.toml", 'gpu = 1\nint_limit = \n', "not valid TOML: Invalid value (at line 2, column 13)"),
+        ("p.json", '{"gpu": 1,\n "severity": }', "line 2, column 14: not valid JSON: Expecting value"),
+        ("p.json", '{"gpuu": 1}', "Policy has no setting 'gpuu'; the settings are gpu, cpu_millis"),
+        ("p.json", '{"gpu": -1}', "cap gpu must be between 0 and 2**63 - 1, not -1"),
+        ("p.json", '{"severity": {"wraped-negative": "error"}}', "severity: unknown finding code"),
+        ("p.json", '{"severity": {"negative": "fatal"}}', "severity of negative must be 'error' or 'warning'"),
+        ("p.json", '{"int_limit": "int32"}', "int_limit must be 'int64', 'js' or an integer"),
+        ("p.json", "[1]", "must hold an object of settings, not list"),
+    ],
+)
+def test_policy_file_errors_name_the_file_and_the_field(
+    tmp_path: Path, name: str, content: str, said: str
+) -> None:
+    doc = tmp_path / "doc.json"
+    doc.write_bytes(GOOD)
+    policy = tmp_path / name
+    policy.write_text(content)
+    result = run("check", "--policy", str(policy), str(doc))
+    assert result.returncode == 2 and result.stdout == b""
+    error = result.stderr.decode()
+    assert error.startswith(f"akinv check: policy file {policy}"), error
+    assert said in error, error
+    assert "Traceback" not in error and "__new__" not in error
+
+
+def test_a_missing_policy_file_is_named(tmp_path: Path) -> None:
+    result = run("check", "--policy", str(tmp_path / "nope.json"), "--demo")
+    assert result.returncode == 2
+    assert result.stderr.decode() == f"akinv check: policy file {tmp_path / 'nope.json'}: cannot read it: No such file or directory\n"
+
+
+def test_options_are_checked_where_they_are_named() -> None:
+    result = run("check", "--threads", "0", "--demo")
+    assert result.returncode == 2 and b"--threads: must be between 1 and 1024, not 0" in result.stderr
+    result = run("check", "--summary", "--format", "json", "--demo")
+    assert result.returncode == 2 and b"--summary is for text output" in result.stderr
 
 
 def test_sanitize_command(tmp_path: Path) -> None:
@@ -108,6 +150,15 @@ def test_quantity_command() -> None:
     result = run("quantity", "503Gi", "12500m")
     assert result.stdout.decode().splitlines() == ["503Gi\t540092137472", "12500m\t13"]
     assert run("quantity", "1K").returncode == 2
+
+
+def test_quantity_prints_the_good_and_names_the_bad_by_position() -> None:
+    result = run("quantity", "12K", "1")
+    assert result.returncode == 2
+    assert result.stdout.decode() == "1\t1\n"
+    error = result.stderr.decode()
+    assert error.startswith('akinv quantity: QUANTITY 1 of 2: invalid quantity "12K": unknown suffix "K"')
+    assert "texts[" not in error
 
 
 def test_progress_bar_on_a_terminal_for_long_scans(tmp_path: Path) -> None:

@@ -100,10 +100,16 @@ def _as_document(payload: Payload) -> bytes | bytearray | memoryview | str:
 
 
 def _as_documents(
-    payloads: Iterable[Payload],
+    payloads: Iterable[Payload], verb: str
 ) -> tuple[list[bytes | bytearray | memoryview | str], dict[int, PayloadError]]:
     """Each payload as a document; those that are not JSON become errors at their index (the
     core gets an empty stand-in), so one bad document never stops a batch."""
+    if isinstance(payloads, bytes | bytearray | memoryview | str | Mapping):
+        # Iterating one document would give its bytes or characters (or a dict's keys).
+        raise TypeError(
+            f"{verb}_many takes a list (or any iterable) of documents, not one document "
+            f"({type(payloads).__name__}): pass [document], or call {verb}(document)"
+        )
     documents: list[bytes | bytearray | memoryview | str] = []
     refused: dict[int, PayloadError] = {}
     for index, payload in enumerate(payloads):
@@ -144,7 +150,7 @@ def validate_many(
     policy: Policy | None = None,
 ) -> list[Report | PayloadError]:
     """Validate many documents in parallel, GIL released; a bad one becomes a PayloadError item."""
-    documents, refused = _as_documents(payloads)
+    documents, refused = _as_documents(payloads, "validate")
     results = _akinv.validate_many(documents, threads=threads, schema=schema, policy=policy)
     return [refused.get(index, result) for index, result in enumerate(results)]
 
@@ -158,6 +164,6 @@ def sanitize_many(
     policy: Policy | None = None,
 ) -> list[Sanitized | PayloadError]:
     """Sanitize many documents in parallel, GIL released; a bad one becomes a PayloadError item."""
-    documents, refused = _as_documents(payloads)
+    documents, refused = _as_documents(payloads, "sanitize")
     results = _akinv.sanitize_many(documents, threads=threads, schema=schema, policy=policy)
     return [refused.get(index, result) for index, result in enumerate(results)]

@@ -194,8 +194,14 @@ class Report:
     @property
     def address(self) -> str | None:
         """The provider's account, which only the legacy REST handler adds."""
-    def counts(self) -> dict[str, int]: ...
-    def to_dict(self) -> dict[str, object]: ...
+    @property
+    def leased_ips(self) -> Usage | None:
+        """Leased IP addresses (v1 ``leased_ip``), where the provider runs the IP operator."""
+    def counts(self) -> dict[str, int]:
+        """Findings by code; codes without findings are left out."""
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready data, the shape ``akinv/schemas/report.schema.json`` describes:
+        integers beyond int64 (only a finding's value can be one) are strings of digits."""
 
 @final
 class Change:
@@ -222,6 +228,9 @@ class Sanitized:
     def report(self) -> Report: ...
     @property
     def changes(self) -> list[Change]: ...
+
+def _restore(kind: str, state: bytes, /) -> object:
+    """Rebuilds a report object from the state its ``__reduce__`` gave (pickle calls this)."""
 
 def parse_quantity(text: str, /, *, milli: bool = False) -> int:
     """Parse a Kubernetes quantity exactly, rounded up away from zero (Value()/MilliValue())."""

@@ -36,6 +36,10 @@ class PayloadError(AkinvError, ValueError):
     def __reduce__(self) -> tuple[type[PayloadError], tuple[str, int | None, int | None]]:
         return (type(self), (self.message, self.line, self.column))
 
+    def __repr__(self) -> str:
+        where = f", line={self.line}, column={self.column}" if self.line is not None else ""
+        return f"{type(self).__name__}({self.message!r}{where})"
+
 
 class MalformedJSONError(PayloadError):
     """The input is not JSON (or not UTF-8 text, when given as str); ``line`` and ``column`` say where."""

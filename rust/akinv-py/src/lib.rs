@@ -7,9 +7,11 @@ mod documents;
 mod errors;
 mod gil;
 mod input;
+mod pickle;
 mod policy;
 mod quantities;
 mod report;
+mod state;
 
 /// Reports are built on rayon threads and freed on Python's: glibc made freeing a batch of
 /// them cost 6% of validating it (3.3 ms of 54 ms for the 20 MB corpus).
@@ -31,6 +33,8 @@ mod _akinv {
         lines_ended, sanitize, sanitize_lines, sanitize_many, validate, validate_lines,
         validate_many,
     };
+    #[pymodule_export]
+    use super::pickle::restore;
     #[pymodule_export]
     use super::policy::Policy;
     #[pymodule_export]

@@ -14,6 +14,8 @@ pub struct Policy {
     pub inner: Arc<core::Policy>,
 }
 
+const SEVERITY_SHAPE: &str = "severity must be a dict of {code: 'error' | 'warning'}";
+
 /// An int argument exactly, or a value the core refuses with a message naming the setting.
 fn int_of(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i128> {
     if value.is_instance_of::<PyBool>() {
@@ -50,16 +52,18 @@ impl Policy {
                     .map_err(policy_error)?;
                 }
                 "severity" => {
-                    let levels = value.cast::<PyDict>().map_err(|_| {
-                        PyTypeError::new_err(
-                            "severity must be a dict of {code: 'error' | 'warning'}",
-                        )
-                    })?;
+                    let levels = value
+                        .cast::<PyDict>()
+                        .map_err(|_| PyTypeError::new_err(SEVERITY_SHAPE))?;
                     for (code, level) in levels {
-                        let (code, level): (String, String) = (code.extract()?, level.extract()?);
-                        policy
-                            .set_severity_by_name(&code, &level)
-                            .map_err(policy_error)?;
+                        let (Ok(code), Ok(level)) =
+                            (code.extract::<String>(), level.extract::<String>())
+                        else {
+                            return Err(PyTypeError::new_err(SEVERITY_SHAPE));
+                        };
+                        policy.set_severity_by_name(&code, &level).map_err(|e| {
+                            policy_error(core::PolicyError(format!("severity: {e}")))
+                        })?;
                     }
                 }
                 name if core::Policy::CAPS.contains(&name) => {
@@ -69,7 +73,7 @@ impl Policy {
                 }
                 other => {
                     return Err(PyTypeError::new_err(format!(
-                    "Policy has no setting {other:?}; the settings are {}, int_limit and severity",
+                    "Policy has no setting '{other}'; the settings are {}, int_limit and severity",
                     core::Policy::CAPS.join(", ")
                 )))
                 }

@@ -2,11 +2,39 @@
 //! views into it, and Python values are built only when an attribute is read, so a batch of
 //! reports costs no Python allocation per number.
 
+use crate::pickle::{self, Part, Reduced};
+use crate::state::{self, Writer};
 use akinv_core as core;
 use core::Amount;
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString};
 use std::sync::Arc;
+
+/// A string as Python writes it in a repr.
+fn py_repr(py: Python<'_>, text: &str) -> PyResult<String> {
+    Ok(PyString::new(py, text).repr()?.to_str()?.to_owned())
+}
+
+fn py_opt_repr(py: Python<'_>, text: Option<&str>) -> PyResult<String> {
+    text.map_or_else(|| Ok("None".to_owned()), |t| py_repr(py, t))
+}
+
+fn py_bool(value: bool) -> &'static str {
+    if value {
+        "True"
+    } else {
+        "False"
+    }
+}
+
+fn py_list_repr(py: Python<'_>, items: &[String]) -> PyResult<String> {
+    let items: Vec<String> = items
+        .iter()
+        .map(|i| py_repr(py, i))
+        .collect::<PyResult<_>>()?;
+    Ok(format!("[{}]", items.join(", ")))
+}
 
 /// An exact integer as JSON-safe data: beyond int64 it is a string, which every JSON reader
 /// keeps exactly (orjson refuses integers past 2^64; JavaScript rounds past 2^53 anyway).
@@ -28,8 +56,8 @@ fn finding_value(py: Python<'_>, value: &core::FindingValue, json: bool) -> PyRe
 
 #[pyclass(module = "akinv", frozen, name = "Finding")]
 pub struct Finding {
-    report: Arc<core::Report>,
-    index: usize,
+    pub(crate) report: Arc<core::Report>,
+    pub(crate) index: usize,
 }
 
 impl Finding {
@@ -77,21 +105,38 @@ impl Finding {
             .extract::<PyRef<'_, Finding>>()
             .is_ok_and(|o| o.get() == self.get())
     }
-    fn __repr__(&self) -> String {
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        let part = pickle::part_of(&self.report, Part::Finding(self.index));
+        pickle::reduce(py, "Finding", pickle::report_state(&part))
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let f = self.get();
-        format!("Finding({} at {}: {})", f.code.name(), f.path, f.message)
+        let value = match &f.value {
+            core::FindingValue::None => "None".to_owned(),
+            core::FindingValue::Int(v) => v.to_string(),
+            core::FindingValue::Text(t) => py_repr(py, t)?,
+        };
+        Ok(format!(
+            "Finding(code={}, severity={}, path={}, node={}, resource={}, value={value}, message={})",
+            py_repr(py, f.code.name())?,
+            py_repr(py, f.severity.name())?,
+            py_repr(py, &f.path)?,
+            py_opt_repr(py, f.node.as_deref())?,
+            py_opt_repr(py, f.resource)?,
+            py_repr(py, &f.message)?,
+        ))
     }
 }
 
 fn finding_dict<'py>(py: Python<'py>, f: &core::Finding) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("code", f.code.name())?;
-    dict.set_item("severity", f.severity.name())?;
-    dict.set_item("path", &f.path)?;
-    dict.set_item("node", f.node.as_deref())?;
-    dict.set_item("resource", f.resource)?;
-    dict.set_item("value", finding_value(py, &f.value, true)?)?;
-    dict.set_item("message", &f.message)?;
+    dict.set_item(intern!(py, "code"), f.code.name())?;
+    dict.set_item(intern!(py, "severity"), f.severity.name())?;
+    dict.set_item(intern!(py, "path"), &f.path)?;
+    dict.set_item(intern!(py, "node"), f.node.as_deref())?;
+    dict.set_item(intern!(py, "resource"), f.resource)?;
+    dict.set_item(intern!(py, "value"), finding_value(py, &f.value, true)?)?;
+    dict.set_item(intern!(py, "message"), &f.message)?;
     Ok(dict)
 }
 
@@ -99,7 +144,7 @@ fn finding_dict<'py>(py: Python<'py>, f: &core::Finding) -> PyResult<Bound<'py, 
 #[pyclass(module = "akinv", frozen, eq, name = "Usage")]
 #[derive(PartialEq)]
 pub struct Usage {
-    inner: core::Triple<i64>,
+    pub(crate) inner: core::Triple<i64>,
 }
 
 impl Usage {
@@ -137,21 +182,42 @@ impl Usage {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         usage_dict(py, &self.inner)
     }
-    fn __repr__(&self) -> String {
-        let t = &self.inner;
-        let mut extra = String::new();
-        let withheld: Vec<&str> = t.flags.withheld().collect();
-        if !withheld.is_empty() {
-            extra = format!(", withheld={withheld:?}");
-        }
-        if t.flags.contains(core::Flags::UNBOUNDED) {
-            extra.push_str(", unbounded=True");
-        }
-        format!(
-            "Usage(allocatable={}, allocated={}, available={}{extra})",
-            t.allocatable, t.allocated, t.available
-        )
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        let mut w = Writer::new();
+        state::write_triple(&mut w, &self.inner);
+        pickle::reduce(py, "Usage", w)
     }
+    fn __repr__(&self) -> String {
+        usage_repr(&self.inner)
+    }
+}
+
+/// `Usage(allocatable=8, allocated=2, available=6)`, naming withheld figures and no limit.
+fn usage_repr<A: Amount>(t: &core::Triple<A>) -> String {
+    let mut extra = String::new();
+    let withheld: Vec<String> = t.flags.withheld().map(|w| format!("'{w}'")).collect();
+    if !withheld.is_empty() {
+        extra = format!(", withheld=[{}]", withheld.join(", "));
+    }
+    if t.flags.contains(core::Flags::UNBOUNDED) {
+        extra.push_str(", unbounded=True");
+    }
+    format!(
+        "Usage(allocatable={}, allocated={}, available={}{extra})",
+        t.allocatable.get(),
+        t.allocated.get(),
+        t.available.get()
+    )
+}
+
+fn resources_repr(r: &core::Resources) -> String {
+    format!(
+        "cpu_millis={}, memory_bytes={}, gpu={}, ephemeral_storage_bytes={}",
+        usage_repr(&r.cpu_millis),
+        usage_repr(&r.memory_bytes),
+        usage_repr(&r.gpu),
+        usage_repr(&r.ephemeral_storage_bytes)
+    )
 }
 
 fn usage_dict<'py, A: Amount>(
@@ -159,9 +225,9 @@ fn usage_dict<'py, A: Amount>(
     t: &core::Triple<A>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("allocatable", t.allocatable.get())?;
-    dict.set_item("allocated", t.allocated.get())?;
-    dict.set_item("available", t.available.get())?;
+    dict.set_item(intern!(py, "allocatable"), t.allocatable.get())?;
+    dict.set_item(intern!(py, "allocated"), t.allocated.get())?;
+    dict.set_item(intern!(py, "available"), t.available.get())?;
     Ok(dict)
 }
 
@@ -179,11 +245,14 @@ fn resources_dict<'py>(
         ("gpu", r.gpu.flags),
         ("ephemeral_storage_bytes", r.ephemeral_storage_bytes.flags),
     ];
-    dict.set_item("cpu_millis", usage_dict(py, &r.cpu_millis)?)?;
-    dict.set_item("memory_bytes", usage_dict(py, &r.memory_bytes)?)?;
-    dict.set_item("gpu", usage_dict(py, &r.gpu)?)?;
+    dict.set_item(intern!(py, "cpu_millis"), usage_dict(py, &r.cpu_millis)?)?;
     dict.set_item(
-        "ephemeral_storage_bytes",
+        intern!(py, "memory_bytes"),
+        usage_dict(py, &r.memory_bytes)?,
+    )?;
+    dict.set_item(intern!(py, "gpu"), usage_dict(py, &r.gpu)?)?;
+    dict.set_item(
+        intern!(py, "ephemeral_storage_bytes"),
         usage_dict(py, &r.ephemeral_storage_bytes)?,
     )?;
     let withheld = PyDict::new(py);
@@ -197,8 +266,8 @@ fn resources_dict<'py>(
             unbounded.push(name);
         }
     }
-    dict.set_item("withheld", withheld)?;
-    dict.set_item("unbounded", unbounded)?;
+    dict.set_item(intern!(py, "withheld"), withheld)?;
+    dict.set_item(intern!(py, "unbounded"), unbounded)?;
     Ok(())
 }
 
@@ -206,7 +275,7 @@ fn resources_dict<'py>(
 #[pyclass(module = "akinv", frozen, eq, hash, name = "GpuDevice")]
 #[derive(PartialEq, Hash)]
 pub struct GpuDevice {
-    inner: core::GpuDevice,
+    pub(crate) inner: core::GpuDevice,
 }
 
 #[pymethods]
@@ -230,29 +299,40 @@ impl GpuDevice {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         device_dict(py, &self.inner)
     }
-    fn __repr__(&self) -> String {
-        let d = &self.inner;
-        format!(
-            "GpuDevice(vendor={:?}, model={:?}, memory_size={:?}, interface={:?})",
-            d.vendor, d.model, d.memory_size, d.interface
-        )
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        let mut w = Writer::new();
+        state::write_device(&mut w, &self.inner);
+        pickle::reduce(py, "GpuDevice", w)
     }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        device_repr(py, &self.inner)
+    }
+}
+
+fn device_repr(py: Python<'_>, d: &core::GpuDevice) -> PyResult<String> {
+    Ok(format!(
+        "GpuDevice(vendor={}, model={}, memory_size={}, interface={})",
+        py_repr(py, &d.vendor)?,
+        py_repr(py, &d.model)?,
+        py_repr(py, &d.memory_size)?,
+        py_repr(py, &d.interface)?
+    ))
 }
 
 fn device_dict<'py>(py: Python<'py>, d: &core::GpuDevice) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("vendor", &d.vendor)?;
-    dict.set_item("model", &d.model)?;
-    dict.set_item("memory_size", &d.memory_size)?;
-    dict.set_item("interface", &d.interface)?;
+    dict.set_item(intern!(py, "vendor"), &d.vendor)?;
+    dict.set_item(intern!(py, "model"), &d.model)?;
+    dict.set_item(intern!(py, "memory_size"), &d.memory_size)?;
+    dict.set_item(intern!(py, "interface"), &d.interface)?;
     Ok(dict)
 }
 
 /// One node, from trusted numbers only, with its GPU devices and storage classes.
 #[pyclass(module = "akinv", frozen, name = "NodeSummary")]
 pub struct NodeSummary {
-    report: Arc<core::Report>,
-    index: usize,
+    pub(crate) report: Arc<core::Report>,
+    pub(crate) index: usize,
 }
 
 impl NodeSummary {
@@ -306,19 +386,36 @@ impl NodeSummary {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         node_dict(py, &self.report, self.get())
     }
-    fn __repr__(&self) -> String {
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        let part = pickle::part_of(&self.report, Part::Node(self.index));
+        pickle::reduce(py, "NodeSummary", pickle::report_state(&part))
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let node = self.get();
-        let name = node
-            .name
-            .as_deref()
-            .map_or("None".to_owned(), |n| format!("{n:?}"));
-        let gpu = &node.resources.gpu;
-        format!(
-            "NodeSummary(name={name}, gpus={}/{} available, devices={})",
-            gpu.available.get(),
-            gpu.allocatable.get(),
-            node.device_count()
-        )
+        // Devices as runs of one kind: `[GpuDevice(...)] * 8`, as Python would build the list.
+        let runs: Vec<String> = node
+            .devices
+            .iter()
+            .map(|run| {
+                let device = device_repr(py, &self.report.gpu_devices[run.kind])?;
+                Ok(format!("[{device}] * {}", run.count))
+            })
+            .collect::<PyResult<_>>()?;
+        let devices = if runs.is_empty() {
+            "[]".to_owned()
+        } else {
+            runs.join(" + ")
+        };
+        let classes = match &node.storage_classes {
+            Some(classes) => py_list_repr(py, classes)?,
+            None => "None".to_owned(),
+        };
+        Ok(format!(
+            "NodeSummary(name={}, index={}, {}, gpu_devices={devices}, storage_classes={classes})",
+            py_opt_repr(py, node.name.as_deref())?,
+            node.index,
+            resources_repr(&node.resources)
+        ))
     }
 }
 
@@ -328,22 +425,22 @@ fn node_dict<'py>(
     node: &core::Node,
 ) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("name", node.name.as_deref())?;
-    dict.set_item("index", node.index)?;
+    dict.set_item(intern!(py, "name"), node.name.as_deref())?;
+    dict.set_item(intern!(py, "index"), node.index)?;
     resources_dict(py, &node.resources, &dict)?;
     let devices = PyList::empty(py);
     for kind in node.device_kinds() {
         devices.append(device_dict(py, &report.gpu_devices[kind])?)?;
     }
-    dict.set_item("gpu_devices", devices)?;
-    dict.set_item("storage_classes", node.storage_classes.clone())?;
+    dict.set_item(intern!(py, "gpu_devices"), devices)?;
+    dict.set_item(intern!(py, "storage_classes"), node.storage_classes.clone())?;
     Ok(dict)
 }
 
 /// Cluster totals: the sums of the nodes, plus persistent storage pools per class.
 #[pyclass(module = "akinv", frozen, name = "Totals")]
 pub struct Totals {
-    report: Arc<core::Report>,
+    pub(crate) report: Arc<core::Report>,
 }
 
 #[pymethods]
@@ -375,18 +472,28 @@ impl Totals {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         totals_dict(py, &self.report.totals)
     }
-    fn __repr__(&self) -> String {
-        let r = &self.report.totals.resources;
-        format!(
-            "Totals(cpu_millis={}/{}, memory_bytes={}/{}, gpu={}/{}, storage classes={})",
-            r.cpu_millis.available.get(),
-            r.cpu_millis.allocatable.get(),
-            r.memory_bytes.available.get(),
-            r.memory_bytes.allocatable.get(),
-            r.gpu.available.get(),
-            r.gpu.allocatable.get(),
-            self.report.totals.storage.len()
-        )
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        let part = pickle::part_of(&self.report, Part::Totals);
+        pickle::reduce(py, "Totals", pickle::report_state(&part))
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let totals = &self.report.totals;
+        let storage: Vec<String> = totals
+            .storage
+            .iter()
+            .map(|class| {
+                Ok(format!(
+                    "{}: {}",
+                    py_repr(py, &class.class)?,
+                    usage_repr(&class.bytes)
+                ))
+            })
+            .collect::<PyResult<_>>()?;
+        Ok(format!(
+            "Totals({}, storage={{{}}})",
+            resources_repr(&totals.resources),
+            storage.join(", ")
+        ))
     }
 }
 
@@ -397,15 +504,15 @@ fn totals_dict<'py>(py: Python<'py>, totals: &core::Totals) -> PyResult<Bound<'p
     for class in &totals.storage {
         storage.set_item(&class.class, usage_dict(py, &class.bytes)?)?;
     }
-    dict.set_item("storage", storage)?;
+    dict.set_item(intern!(py, "storage"), storage)?;
     Ok(dict)
 }
 
 /// GPUs of one (vendor, model, memory size, interface), normalized.
 #[pyclass(module = "akinv", frozen, name = "GpuGroup")]
 pub struct GpuGroup {
-    report: Arc<core::Report>,
-    index: usize,
+    pub(crate) report: Arc<core::Report>,
+    pub(crate) index: usize,
 }
 
 impl GpuGroup {
@@ -453,56 +560,71 @@ impl GpuGroup {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         gpu_dict(py, self.get())
     }
-    fn __repr__(&self) -> String {
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        let part = pickle::part_of(&self.report, Part::Gpu(self.index));
+        pickle::reduce(py, "GpuGroup", pickle::report_state(&part))
+    }
+    /// A label the document did not give (legacy nodes list no devices) shows as `?`.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let g = self.get();
         let k = &g.key;
-        let kind = [&k.vendor, &k.model, &k.memory_size, &k.interface]
-            .iter()
-            .map(|s| if s.is_empty() { "?" } else { s.as_str() })
-            .collect::<Vec<_>>()
-            .join(" ");
-        format!(
-            "GpuGroup({kind}: allocatable={}, available={}, devices={})",
+        let label = |text: &str| {
+            if text.is_empty() {
+                Ok("?".to_owned())
+            } else {
+                py_repr(py, text)
+            }
+        };
+        let withheld = if g.withheld { ", withheld=True" } else { "" };
+        Ok(format!(
+            "GpuGroup(vendor={}, model={}, memory_size={}, interface={}, allocatable={}, available={}, devices={}{withheld})",
+            label(&k.vendor)?,
+            label(&k.model)?,
+            label(&k.memory_size)?,
+            label(&k.interface)?,
             g.allocatable.get(),
             g.available.get(),
             g.devices
-        )
+        ))
     }
 }
 
 fn gpu_dict<'py>(py: Python<'py>, group: &core::GpuGroup) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("vendor", &group.key.vendor)?;
-    dict.set_item("model", &group.key.model)?;
-    dict.set_item("memory_size", &group.key.memory_size)?;
-    dict.set_item("interface", &group.key.interface)?;
-    dict.set_item("allocatable", group.allocatable.get())?;
-    dict.set_item("available", group.available.get())?;
-    dict.set_item("devices", group.devices)?;
-    dict.set_item("withheld", group.withheld)?;
+    dict.set_item(intern!(py, "vendor"), &group.key.vendor)?;
+    dict.set_item(intern!(py, "model"), &group.key.model)?;
+    dict.set_item(intern!(py, "memory_size"), &group.key.memory_size)?;
+    dict.set_item(intern!(py, "interface"), &group.key.interface)?;
+    dict.set_item(intern!(py, "allocatable"), group.allocatable.get())?;
+    dict.set_item(intern!(py, "available"), group.available.get())?;
+    dict.set_item(intern!(py, "devices"), group.devices)?;
+    dict.set_item(intern!(py, "withheld"), group.withheld)?;
     Ok(dict)
 }
 
 fn reserved_dict<'py>(py: Python<'py>, r: &core::Reserved) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("count", r.count)?;
-    dict.set_item("cpu_millis", r.cpu_millis.get())?;
-    dict.set_item("memory_bytes", r.memory_bytes.get())?;
-    dict.set_item("gpu", r.gpu.get())?;
-    dict.set_item("ephemeral_storage_bytes", r.ephemeral_storage_bytes.get())?;
+    dict.set_item(intern!(py, "count"), r.count)?;
+    dict.set_item(intern!(py, "cpu_millis"), r.cpu_millis.get())?;
+    dict.set_item(intern!(py, "memory_bytes"), r.memory_bytes.get())?;
+    dict.set_item(intern!(py, "gpu"), r.gpu.get())?;
+    dict.set_item(
+        intern!(py, "ephemeral_storage_bytes"),
+        r.ephemeral_storage_bytes.get(),
+    )?;
     let storage = PyDict::new(py);
     for (class, bytes) in &r.storage {
         storage.set_item(class, bytes.get())?;
     }
-    dict.set_item("storage", storage)?;
+    dict.set_item(intern!(py, "storage"), storage)?;
     Ok(dict)
 }
 
 fn counters_dict<'py>(py: Python<'py>, c: &core::Counters) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("leases", c.leases)?;
-    dict.set_item("orders", c.orders)?;
-    dict.set_item("deployments", c.deployments)?;
+    dict.set_item(intern!(py, "leases"), c.leases)?;
+    dict.set_item(intern!(py, "orders"), c.orders)?;
+    dict.set_item(intern!(py, "deployments"), c.deployments)?;
     Ok(dict)
 }
 
@@ -586,8 +708,8 @@ impl Report {
             .as_ref()
             .map(|r| {
                 let dict = PyDict::new(py);
-                dict.set_item("pending", reserved_dict(py, &r.pending)?)?;
-                dict.set_item("active", reserved_dict(py, &r.active)?)?;
+                dict.set_item(intern!(py, "pending"), reserved_dict(py, &r.pending)?)?;
+                dict.set_item(intern!(py, "active"), reserved_dict(py, &r.active)?)?;
                 Ok(dict)
             })
             .transpose()
@@ -601,6 +723,11 @@ impl Report {
     fn address(&self) -> Option<&str> {
         self.inner.address.as_deref()
     }
+    /// Leased IP addresses (v1 `leased_ip`), where the provider runs the IP operator.
+    #[getter]
+    fn leased_ips(&self) -> Option<Usage> {
+        self.inner.leased_ips.as_ref().map(Usage::new)
+    }
     /// Counts of findings by code.
     fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
@@ -613,48 +740,84 @@ impl Report {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let report = &self.inner;
         let dict = PyDict::new(py);
-        dict.set_item("schema", self.schema())?;
-        dict.set_item("ok", report.ok())?;
-        dict.set_item("inventory_ready", report.inventory_ready)?;
-        dict.set_item("inventory_error", report.inventory_error.as_deref())?;
-        dict.set_item("counts", self.counts(py)?)?;
+        dict.set_item(intern!(py, "schema"), self.schema())?;
+        dict.set_item(intern!(py, "ok"), report.ok())?;
+        dict.set_item(intern!(py, "inventory_ready"), report.inventory_ready)?;
+        dict.set_item(
+            intern!(py, "inventory_error"),
+            report.inventory_error.as_deref(),
+        )?;
+        dict.set_item(intern!(py, "counts"), self.counts(py)?)?;
         let findings = PyList::empty(py);
         for f in &report.findings {
             findings.append(finding_dict(py, f)?)?;
         }
-        dict.set_item("findings", findings)?;
+        dict.set_item(intern!(py, "findings"), findings)?;
         let nodes = PyList::empty(py);
         for n in &report.nodes {
             nodes.append(node_dict(py, report, n)?)?;
         }
-        dict.set_item("nodes", nodes)?;
-        dict.set_item("totals", totals_dict(py, &report.totals)?)?;
+        dict.set_item(intern!(py, "nodes"), nodes)?;
+        dict.set_item(intern!(py, "totals"), totals_dict(py, &report.totals)?)?;
         let gpus = PyList::empty(py);
         for g in &report.gpus {
             gpus.append(gpu_dict(py, g)?)?;
         }
-        dict.set_item("gpus", gpus)?;
-        dict.set_item("counters", counters_dict(py, &report.counters)?)?;
-        dict.set_item("reservations", self.reservations(py)?)?;
-        dict.set_item("public_hostnames", &report.public_hostnames)?;
-        dict.set_item("address", report.address.as_deref())?;
+        dict.set_item(intern!(py, "gpus"), gpus)?;
+        dict.set_item(
+            intern!(py, "counters"),
+            counters_dict(py, &report.counters)?,
+        )?;
+        dict.set_item(intern!(py, "reservations"), self.reservations(py)?)?;
+        dict.set_item(intern!(py, "public_hostnames"), &report.public_hostnames)?;
+        dict.set_item(intern!(py, "address"), report.address.as_deref())?;
+        let leased = report
+            .leased_ips
+            .as_ref()
+            .map(|t| usage_dict(py, t))
+            .transpose()?;
+        dict.set_item(intern!(py, "leased_ips"), leased)?;
         Ok(dict)
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "Report(schema={:?}, ok={}, findings={}, nodes={})",
-            self.inner.schema.name(),
-            self.inner.ok(),
-            self.inner.findings.len(),
-            self.inner.nodes.len()
-        )
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .extract::<PyRef<'_, Report>>()
+            .is_ok_and(|o| o.inner == self.inner)
+    }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        pickle::reduce(py, "Report", pickle::report_state(&self.inner))
+    }
+    /// The shape, the verdict, and findings counted by code.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let report = &self.inner;
+        let counts: Vec<String> = report
+            .counts()
+            .into_iter()
+            .map(|(code, n)| format!("'{}': {n}", code.name()))
+            .collect();
+        let ready = match &report.inventory_error {
+            Some(error) if !report.inventory_ready => {
+                format!(
+                    "inventory_ready=False, inventory_error={}",
+                    py_repr(py, error)?
+                )
+            }
+            _ => format!("inventory_ready={}", py_bool(report.inventory_ready)),
+        };
+        Ok(format!(
+            "Report(schema='{}', ok={}, {ready}, nodes={}, findings={{{}}})",
+            report.schema.name(),
+            py_bool(report.ok()),
+            report.nodes.len(),
+            counts.join(", ")
+        ))
     }
 }
 
 /// One replacement made by sanitizing.
 #[pyclass(module = "akinv", frozen, name = "Change")]
 pub struct Change {
-    inner: core::Edit,
+    pub(crate) inner: core::Edit,
 }
 
 #[pymethods]
@@ -687,31 +850,44 @@ impl Change {
     }
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
-        dict.set_item("path", self.path())?;
-        dict.set_item("original", self.original())?;
-        dict.set_item("replacement", self.replacement())?;
-        dict.set_item("reason", self.reason())?;
-        dict.set_item("start", self.inner.start)?;
-        dict.set_item("end", self.inner.end)?;
+        dict.set_item(intern!(py, "path"), self.path())?;
+        dict.set_item(intern!(py, "original"), self.original())?;
+        dict.set_item(intern!(py, "replacement"), self.replacement())?;
+        dict.set_item(intern!(py, "reason"), self.reason())?;
+        dict.set_item(intern!(py, "start"), self.inner.start)?;
+        dict.set_item(intern!(py, "end"), self.inner.end)?;
         Ok(dict)
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "Change({}: {} -> {} ({}))",
-            self.inner.path,
-            self.inner.original,
-            self.inner.replacement,
-            self.reason()
-        )
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .extract::<PyRef<'_, Change>>()
+            .is_ok_and(|o| o.inner == self.inner)
+    }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        let mut w = Writer::new();
+        state::write_edits(&mut w, std::slice::from_ref(&self.inner));
+        pickle::reduce(py, "Change", w)
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let e = &self.inner;
+        Ok(format!(
+            "Change(path={}, original={}, replacement={}, reason='{}', start={}, end={})",
+            py_repr(py, &e.path)?,
+            py_repr(py, &e.original)?,
+            py_repr(py, &e.replacement)?,
+            e.reason.name(),
+            e.start,
+            e.end
+        ))
     }
 }
 
 /// A sanitized document with the report of its input and the list of changes.
 #[pyclass(module = "akinv", frozen, name = "Sanitized")]
 pub struct Sanitized {
-    data: Py<pyo3::types::PyBytes>,
-    report: Py<Report>,
-    changes: Vec<core::Edit>,
+    pub(crate) data: Py<pyo3::types::PyBytes>,
+    pub(crate) report: Py<Report>,
+    pub(crate) changes: Vec<core::Edit>,
 }
 
 impl Sanitized {
@@ -741,7 +917,26 @@ impl Sanitized {
             .map(|e| Change { inner: e.clone() })
             .collect()
     }
-    fn __repr__(&self) -> String {
-        format!("Sanitized(changes={})", self.changes.len())
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> bool {
+        other.extract::<PyRef<'_, Sanitized>>().is_ok_and(|o| {
+            o.data.as_bytes(py) == self.data.as_bytes(py)
+                && o.report.get().inner == self.report.get().inner
+                && o.changes == self.changes
+        })
+    }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        let mut w = Writer::new();
+        state::write_bytes(&mut w, self.data.as_bytes(py));
+        state::write_report(&mut w, &self.report.get().inner);
+        state::write_edits(&mut w, &self.changes);
+        pickle::reduce(py, "Sanitized", w)
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Sanitized(data=<{} bytes>, changes={}, report={})",
+            self.data.as_bytes(py).len(),
+            self.changes.len(),
+            self.report.get().__repr__(py)?
+        ))
     }
 }
