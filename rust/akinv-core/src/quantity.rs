@@ -367,52 +367,73 @@ impl<'a> Quantity<'a> {
         exp2: u32,
         shift: i64,
     ) -> Result<(u128, bool), QuantityErrorKind> {
-        let too_large = || QuantityErrorKind::TooLarge;
-        // Positive shifts: the value is an integer, and over 2^127 once shift > 38.
         if shift >= 0 {
-            if shift > 38 || significant > 39 {
-                return Err(QuantityErrorKind::TooLarge);
-            }
-            let mut mantissa = U256::ZERO;
-            for d in digits {
-                mantissa = mantissa
-                    .checked_mul(U256::from(10u8))
-                    .and_then(|m| m.checked_add(U256::from(d)))
-                    .ok_or_else(too_large)?;
-            }
-            let power =
-                U256::from(10u8).checked_pow(u32::try_from(shift).map_err(|_| too_large())?);
-            let value = mantissa
-                .checked_shl(exp2)
-                .zip(power)
-                .and_then(|(m, p)| m.checked_mul(p))
-                .ok_or_else(too_large)?;
-            let value = u128::try_from(value).map_err(|_| too_large())?;
-            return Ok((check_i128(value)?, false));
+            Self::magnitude_scaled_up(digits, significant, exp2, shift.unsigned_abs())
+        } else {
+            Self::magnitude_scaled_down(digits, significant, exp2, shift.unsigned_abs())
         }
-        // Negative shift: ceil(D * 2^exp2 / 10^k). Digits below 10^-MAX_K of the
-        // scaled value only decide whether to round up: there the value's grid
-        // step is 2^exp2 / 10^MAX_K = 1 / integer (as exp2 <= 60 < MAX_K), so
-        // their contribution never crosses an integer.
+    }
+
+    /// A non-negative shift: the value is an integer, and over 2^127 once shift > 38.
+    fn magnitude_scaled_up(
+        digits: impl Iterator<Item = u8>,
+        significant: usize,
+        exp2: u32,
+        shift: u64,
+    ) -> Result<(u128, bool), QuantityErrorKind> {
+        let too_large = || QuantityErrorKind::TooLarge;
+        if shift > 38 || significant > 39 {
+            return Err(QuantityErrorKind::TooLarge);
+        }
+        let mut mantissa = U256::ZERO;
+        for d in digits {
+            mantissa = mantissa
+                .checked_mul(U256::from(10u8))
+                .and_then(|m| m.checked_add(U256::from(d)))
+                .ok_or_else(too_large)?;
+        }
+        let power = U256::from(10u8).checked_pow(u32::try_from(shift).map_err(|_| too_large())?);
+        let value = mantissa
+            .checked_shl(exp2)
+            .zip(power)
+            .and_then(|(m, p)| m.checked_mul(p))
+            .ok_or_else(too_large)?;
+        let value = u128::try_from(value).map_err(|_| too_large())?;
+        Ok((check_i128(value)?, false))
+    }
+
+    /// 2^exp2 / 10^k as (multiplier, divisor), common factors of two cancelled so the
+    /// divisor stays below 10^64.
+    fn fraction(exp2: u32, k: u64) -> Option<(U256, U256)> {
+        let k = u32::try_from(k).ok()?;
+        let twos = exp2.min(k);
+        let multiplier = U256::ONE.checked_shl(exp2.saturating_sub(twos))?;
+        let divisor = U256::from(5u8)
+            .checked_pow(k)
+            .and_then(|p| p.checked_shl(k.saturating_sub(twos)))
+            .filter(|d| *d != U256::ZERO)?;
+        Some((multiplier, divisor))
+    }
+
+    /// A negative shift of `k`: ceil(D * 2^exp2 / 10^k), by long division in 256 bits.
+    fn magnitude_scaled_down(
+        digits: impl Iterator<Item = u8>,
+        significant: usize,
+        exp2: u32,
+        mut k: u64,
+    ) -> Result<(u128, bool), QuantityErrorKind> {
+        let too_large = || QuantityErrorKind::TooLarge;
+        // Digits below 10^-MAX_K of the scaled value only decide whether to round up: there
+        // the value's grid step is 2^exp2 / 10^MAX_K = 1 / integer (as exp2 <= 60 < MAX_K),
+        // so their contribution never crosses an integer.
         const MAX_K: u64 = 64;
-        let mut k = shift.unsigned_abs();
         let mut kept = significant;
         if k > MAX_K {
             let dropped = usize::try_from(k.saturating_sub(MAX_K)).unwrap_or(usize::MAX);
             kept = significant.saturating_sub(dropped);
             k = MAX_K;
         }
-        let k32 = u32::try_from(k).map_err(|_| too_large())?;
-        // Cancel common factors of two so the divisor stays below 10^64.
-        let twos = exp2.min(k32);
-        let multiplier = U256::ONE
-            .checked_shl(exp2.saturating_sub(twos))
-            .ok_or_else(too_large)?;
-        let divisor = U256::from(5u8)
-            .checked_pow(k32)
-            .and_then(|p| p.checked_shl(k32.saturating_sub(twos)))
-            .filter(|d| *d != U256::ZERO)
-            .ok_or_else(too_large)?;
+        let (multiplier, divisor) = Self::fraction(exp2, k).ok_or_else(too_large)?;
         let limit = U256::from(i128::MAX.unsigned_abs());
         let ten = U256::from(10u8);
         let mut quotient = U256::ZERO;

@@ -28,6 +28,16 @@ pub fn quantity_error(text: &[u8], error: core::QuantityError, place: &str) -> P
     QuantityError::new_err(format!("{place}invalid quantity {shown:?}: {reason}"))
 }
 
+/// A TypeError saying what was expected and what was given: "{expected}, not bytes".
+pub fn type_error(expected: &str, value: &Bound<'_, PyAny>) -> PyErr {
+    let kind = value
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    pyo3::exceptions::PyTypeError::new_err(format!("{expected}, not {kind}"))
+}
+
 pub fn policy_error(error: core::PolicyError) -> PyErr {
     pyo3::exceptions::PyValueError::new_err(error.0)
 }

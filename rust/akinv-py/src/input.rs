@@ -1,7 +1,7 @@
 //! Documents as the core reads them: bytes held across a GIL release without copying
 //! immutable buffers; mutable ones (bytearray, memoryview) are copied first.
 
-use crate::errors::MalformedJSONError;
+use crate::errors::{type_error, MalformedJSONError};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
@@ -60,10 +60,10 @@ pub fn extract(value: &Bound<'_, PyAny>) -> PyResult<Input> {
         );
         return Ok(Input::Bytes(copied.extract::<PyBackedBytes>()?));
     }
-    Err(PyTypeError::new_err(format!(
-        "a status document must be bytes, bytearray, memoryview, str or dict, not {}",
-        value.get_type().name()?
-    )))
+    Err(type_error(
+        "a status document must be bytes, bytearray, memoryview, str or dict",
+        value,
+    ))
 }
 
 /// Every document of an iterable; a single document given where many are expected is a

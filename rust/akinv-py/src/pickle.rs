@@ -120,30 +120,19 @@ fn restore_state(py: Python<'_>, kind: &str, r: &mut Reader<'_>) -> Result<Py<Py
             let report = Arc::new(state::read_report(r)?);
             Py::new(py, Totals { report })?.into_any()
         }
-        "Usage" => Py::new(
-            py,
-            Usage {
-                inner: state::read_triple(r)?,
-            },
-        )?
-        .into_any(),
-        "GpuDevice" => Py::new(
-            py,
-            GpuDevice {
-                inner: state::read_device(r)?,
-            },
-        )?
-        .into_any(),
+        "Usage" => {
+            let inner = state::read_triple(r)?;
+            Py::new(py, Usage { inner })?.into_any()
+        }
+        "GpuDevice" => {
+            let inner = state::read_device(r)?;
+            Py::new(py, GpuDevice { inner })?.into_any()
+        }
         "Change" => {
             let mut edits = state::read_edits(r)?;
             let inner = edits.pop().filter(|_| edits.is_empty());
-            Py::new(
-                py,
-                Change {
-                    inner: inner.ok_or(Failure::Corrupt)?,
-                },
-            )?
-            .into_any()
+            let inner = inner.ok_or(Failure::Corrupt)?;
+            Py::new(py, Change { inner })?.into_any()
         }
         "Sanitized" => {
             let data = PyBytes::new(py, state::read_bytes(r)?).unbind();

@@ -1,6 +1,6 @@
 //! `akinv.Policy`: Python arguments converted to the core's policy, which checks them.
 
-use crate::errors::policy_error;
+use crate::errors::{policy_error, type_error};
 use akinv_core as core;
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
@@ -27,10 +27,7 @@ fn int_of(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i128> {
         Ok(v) => Ok(v),
         // Far out of range: the core says what the range is.
         Err(e) if e.is_instance_of::<PyOverflowError>(value.py()) => Ok(i128::MAX),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "{what} must be an int, not {}",
-            value.get_type().name()?
-        ))),
+        Err(_) => Err(type_error(&format!("{what} must be an int"), value)),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Kubernetes quantities from Python strings: one, or many parsed without the GIL.
 
-use crate::errors::{quantity_error, QuantityError};
+use crate::errors::{quantity_error, type_error, QuantityError};
 use crate::gil;
 use akinv_core as core;
 use pyo3::exceptions::PyTypeError;
@@ -70,14 +70,9 @@ pub fn parse_quantities<'py>(
         for item in items.by_ref().take(CHUNK) {
             let item = item?;
             let index = values.len() + ends.len();
-            let text = item.cast::<PyString>().map_err(|_| {
-                let kind = item
-                    .get_type()
-                    .name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default();
-                PyTypeError::new_err(format!("texts[{index}] must be a str, not {kind}"))
-            })?;
+            let text = item
+                .cast::<PyString>()
+                .map_err(|_| type_error(&format!("texts[{index}] must be a str"), &item))?;
             bytes.extend_from_slice(text_of(text, || format!("texts[{index}]: "))?.as_bytes());
             ends.push(bytes.len());
         }

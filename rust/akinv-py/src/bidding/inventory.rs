@@ -1,0 +1,319 @@
+//! One provider's inventory, and where an order would go on it.
+
+use crate::errors::payload_error;
+use crate::gil;
+use crate::input;
+use crate::policy::{policy_arg, schema_arg, Policy};
+use crate::report::Report;
+use akinv_core as core;
+use core::inventory::Inventory as CoreInventory;
+use core::reserve::{self, Mode, NoFit, Options, Reservation as CoreReservation, Wildcard};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+use std::sync::Arc;
+
+use super::{order_of, pricing_of, Quote};
+
+pub(super) fn quote_item(
+    py: Python<'_>,
+    quote: Option<Result<core::price::Quote, String>>,
+) -> PyResult<Py<PyAny>> {
+    Ok(match quote {
+        None => py.None(),
+        Some(Ok(quote)) => Py::new(py, Quote::new(quote))?.into_any(),
+        Some(Err(message)) => PyValueError::new_err(message).into_value(py).into_any(),
+    })
+}
+
+pub(super) fn chosen_dict<'py>(
+    py: Python<'py>,
+    chosen: &reserve::Chosen,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("vendor", &chosen.device.vendor)?;
+    dict.set_item("model", &chosen.device.model)?;
+    dict.set_item("memory_size", &chosen.device.memory_size)?;
+    dict.set_item("interface", &chosen.device.interface)?;
+    dict.set_item("key", &chosen.key)?;
+    dict.set_item("node", &chosen.node)?;
+    dict.set_item("uncertain", chosen.uncertain)?;
+    Ok(dict)
+}
+
+pub(super) fn no_fit_dict<'py>(
+    py: Python<'py>,
+    no_fit: &NoFit,
+    inventory: &CoreInventory,
+    order: &core::order::Order,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("kind", no_fit.kind.name())?;
+    dict.set_item("message", no_fit.message(inventory, order))?;
+    dict.set_item("unit", no_fit.unit.map(|u| order.units[u].name.clone()))?;
+    dict.set_item("class", no_fit.class.as_deref())?;
+    dict.set_item("nodes", no_fit.node_reasons(inventory, order))?;
+    dict.set_item("quirks", no_fit.quirks.clone())?;
+    Ok(dict)
+}
+
+/// Where an order would go on one provider, or why it would not.
+#[pyclass(module = "akinv._akinv", frozen, name = "Reservation")]
+pub struct Reservation {
+    order: Arc<core::order::Order>,
+    inventory: Arc<CoreInventory>,
+    result: Result<CoreReservation, NoFit>,
+    quote: Option<Result<core::price::Quote, String>>,
+    options: Vec<reserve::ModelOption>,
+}
+
+#[pymethods]
+impl Reservation {
+    #[getter]
+    fn ok(&self) -> bool {
+        self.result.is_ok()
+    }
+    /// Why nothing fits (`kind`, `message`, `unit`, `class`, `nodes`, `quirks`), or None.
+    #[getter]
+    fn no_fit<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.result
+            .as_ref()
+            .err()
+            .map(|n| no_fit_dict(py, n, &self.inventory, &self.order))
+            .transpose()
+    }
+    /// Per unit: `unit` (its name), `nodes` [(node, replicas)], `gpu` (the device chosen) or None.
+    #[getter]
+    fn units<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        if let Ok(reservation) = &self.result {
+            for placement in &reservation.placements {
+                let dict = PyDict::new(py);
+                dict.set_item("unit", &self.order.units[placement.unit].name)?;
+                let nodes: Vec<(String, u32)> = placement
+                    .nodes
+                    .iter()
+                    .map(|(n, replicas)| (self.inventory.nodes[*n].name.clone(), *replicas))
+                    .collect();
+                dict.set_item("nodes", nodes)?;
+                dict.set_item(
+                    "gpu",
+                    placement
+                        .gpu
+                        .as_ref()
+                        .map(|c| chosen_dict(py, c))
+                        .transpose()?,
+                )?;
+                list.append(dict)?;
+            }
+        }
+        Ok(list)
+    }
+    /// Provider quirks that changed this outcome.
+    #[getter]
+    fn quirks(&self) -> Vec<String> {
+        match &self.result {
+            Ok(r) => r.quirks.clone(),
+            Err(n) => n.quirks.clone(),
+        }
+    }
+    /// What the document could not tell (no device list, no storage classes).
+    #[getter]
+    fn notes(&self) -> Vec<String> {
+        self.result
+            .as_ref()
+            .map(|r| r.notes.clone())
+            .unwrap_or_default()
+    }
+    /// The allocated units as the provider hands them to its price script (stdin JSON).
+    fn allocated_script_input<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        let reservation = self.result.as_ref().ok()?;
+        Some(PyBytes::new(
+            py,
+            self.order.script_input(&reservation.allocated).as_bytes(),
+        ))
+    }
+    /// The quote (a Quote, a ValueError when it cannot be priced, or None without pricing).
+    #[getter]
+    fn quote(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        quote_item(py, self.quote.clone())
+    }
+    /// Exact mode: every GPU model a unit could get (`unit`, `gpu`, `fits`, `quote`).
+    #[getter]
+    fn options<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for option in &self.options {
+            let dict = PyDict::new(py);
+            dict.set_item("unit", &self.order.units[option.unit].name)?;
+            let device = &option.device;
+            dict.set_item(
+                "gpu",
+                (
+                    &device.vendor,
+                    &device.model,
+                    &device.memory_size,
+                    &device.interface,
+                ),
+            )?;
+            dict.set_item("fits", option.fits)?;
+            dict.set_item("quote", quote_item(py, option.quote.clone())?)?;
+            list.append(dict)?;
+        }
+        Ok(list)
+    }
+    fn __repr__(&self) -> String {
+        match &self.result {
+            Ok(r) => format!("Reservation(ok, units={})", r.placements.len()),
+            Err(n) => format!(
+                "Reservation(no fit: {})",
+                n.message(&self.inventory, &self.order)
+            ),
+        }
+    }
+}
+
+/// The reservation mode and wildcard policy; a wildcard policy other than the provider's
+/// own needs the exact mode.
+fn mode_args(mode: &str, wildcard: &str) -> PyResult<(Mode, Wildcard)> {
+    let mode = match mode {
+        "provider" => Mode::Provider,
+        "exact" => Mode::Exact,
+        other => {
+            let message = format!("mode must be 'provider' or 'exact', not {other:?}");
+            return Err(PyValueError::new_err(message));
+        }
+    };
+    let policy = Wildcard::from_name(wildcard).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "wildcard must be 'provider-order', 'cheapest' or 'most-expensive', not {wildcard:?}"
+        ))
+    })?;
+    if mode == Mode::Provider && policy != Wildcard::ProviderOrder {
+        return Err(PyValueError::new_err(
+            "a wildcard policy needs mode='exact'",
+        ));
+    }
+    Ok((mode, policy))
+}
+
+/// One provider's inventory, read from its status document.
+#[pyclass(module = "akinv._akinv", name = "Inventory")]
+pub struct Inventory {
+    pub(super) inner: Arc<CoreInventory>,
+}
+
+#[pymethods]
+impl Inventory {
+    #[staticmethod]
+    #[pyo3(signature = (payload, /, *, schema=None, policy=None))]
+    fn from_status(
+        py: Python<'_>,
+        payload: &Bound<'_, PyAny>,
+        schema: Option<&str>,
+        policy: Option<&Policy>,
+    ) -> PyResult<Self> {
+        let input = input::extract(payload)?;
+        if let Some(refusal) = input.refused() {
+            return Err(refusal);
+        }
+        let (schema, policy) = (schema_arg(schema)?, policy_arg(policy));
+        let report = gil::detached(py, || core::validate(input.as_ref(), schema, &policy))?
+            .map_err(|e| payload_error(&e))?;
+        Ok(Inventory {
+            inner: Arc::new(CoreInventory::from_report(Arc::new(report))),
+        })
+    }
+    /// The validate report of the same document.
+    #[getter]
+    fn report(&self) -> Report {
+        Report {
+            inner: self.inner.report.clone(),
+        }
+    }
+    /// Whether nodes list their GPU devices (legacy documents do not: counts only).
+    #[getter]
+    fn has_devices(&self) -> bool {
+        self.inner.has_devices
+    }
+    /// Each node's free capacity: `name`, `cpu_millis`, `memory_bytes`, `gpus`, `ephemeral_storage_bytes`.
+    #[getter]
+    fn nodes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for node in &self.inner.nodes {
+            let dict = PyDict::new(py);
+            dict.set_item("name", &node.name)?;
+            dict.set_item("cpu_millis", node.free.cpu_millis)?;
+            dict.set_item("memory_bytes", node.free.memory_bytes)?;
+            dict.set_item("gpus", node.free.gpus)?;
+            dict.set_item("ephemeral_storage_bytes", node.free.ephemeral_bytes)?;
+            list.append(dict)?;
+        }
+        Ok(list)
+    }
+    /// Places `order` as the provider would; with `dry_run=False` the inventory keeps what
+    /// the reservation takes, as the provider's does until the bid closes.
+    #[pyo3(signature = (order, /, *, mode="provider", wildcard="provider-order", pricing=None, akt_usd=None, dry_run=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn reserve(
+        &mut self,
+        py: Python<'_>,
+        order: &Bound<'_, PyAny>,
+        mode: &str,
+        wildcard: &str,
+        pricing: Option<&Bound<'_, PyAny>>,
+        akt_usd: Option<&str>,
+        dry_run: bool,
+    ) -> PyResult<Reservation> {
+        let order = order_of(order)?;
+        let order = order.get();
+        let pricing = pricing_of(pricing)?;
+        let pricing = pricing.as_ref().map(|p| p.get());
+        let (mode, wildcard) = mode_args(mode, wildcard)?;
+        let pricing = pricing.map(|p| p.inner.clone());
+        let order_core = order.inner.clone();
+        let mut inventory = CoreInventory::clone(&self.inner);
+        let (result, quote, options) = gil::detached(py, || {
+            if mode == Mode::Exact {
+                match reserve::reserve_exact(
+                    &mut inventory,
+                    &order_core,
+                    wildcard,
+                    pricing.as_deref(),
+                    akt_usd,
+                    !dry_run,
+                ) {
+                    Ok(outcome) => (Ok(outcome.reservation), outcome.quote, outcome.options),
+                    Err(no_fit) => (Err(no_fit), None, Vec::new()),
+                }
+            } else {
+                let result =
+                    reserve::reserve(&mut inventory, &order_core, &Options::new(mode), !dry_run);
+                let quote = result.as_ref().ok().and_then(|r| {
+                    let stdin = order_core.script_input(&r.allocated);
+                    pricing
+                        .as_ref()
+                        .map(|p| p.quote_script_input(stdin.as_bytes(), akt_usd))
+                });
+                (result, quote, Vec::new())
+            }
+        })?;
+        let before = self.inner.clone();
+        if !dry_run {
+            self.inner = Arc::new(inventory);
+        }
+        Ok(Reservation {
+            order: order.inner.clone(),
+            inventory: before,
+            result,
+            quote,
+            options,
+        })
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Inventory(schema={:?}, nodes={})",
+            self.inner.schema.name(),
+            self.inner.nodes.len()
+        )
+    }
+}

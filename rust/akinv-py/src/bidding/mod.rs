@@ -1,0 +1,42 @@
+//! Bid matching and pricing: orders, pricings and quotes, inventories and reservations, and
+//! one order against many providers in parallel without the GIL.
+
+mod inventory;
+mod matching;
+mod pricing;
+
+pub use inventory::{Inventory, Reservation};
+pub use matching::{match_providers, Inventories, Match};
+pub use pricing::{OrderCore, Pricing, Quote};
+
+use crate::errors::type_error;
+use pyo3::prelude::*;
+
+/// `value` itself, or its `core` attribute: the Python `akinv.Order` and `akinv.Pricing`
+/// carry their core object there, so every call takes either.
+pub(super) fn core_of<'py, T: pyo3::PyClass>(
+    value: &Bound<'py, PyAny>,
+    what: &str,
+) -> PyResult<Bound<'py, T>> {
+    if let Ok(native) = value.cast::<T>() {
+        return Ok(native.clone());
+    }
+    value
+        .getattr("core")
+        .ok()
+        .and_then(|core| core.cast_into::<T>().ok())
+        .ok_or_else(|| type_error(&format!("expected {what}"), value))
+}
+
+pub(super) fn order_of<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, OrderCore>> {
+    core_of::<OrderCore>(value, "an akinv.Order")
+}
+
+pub(super) fn pricing_of<'py>(
+    value: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Option<Bound<'py, Pricing>>> {
+    value
+        .filter(|v| !v.is_none())
+        .map(|v| core_of::<Pricing>(v, "an akinv.Pricing"))
+        .transpose()
+}
