@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from budget import examples
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -110,6 +111,22 @@ def test_a_dry_run_leaves_the_inventory_and_a_reservation_keeps_what_it_takes() 
     no_fit = inventory.reserve(big).no_fit
     assert no_fit is not None and no_fit["kind"] == "insufficient-capacity"
     assert "cpu: needs 6000m, 2000m free" in str(no_fit["message"])
+
+
+def test_overcommit_is_the_providers_commit_factor_and_the_script_prices_what_is_committed() -> None:
+    inventory = akinv.Inventory.from_status(v1([{"name": "a", "cpu": 2, "memory": 8, "devices": []}]))
+    three_cores = order(3, 4, 0, [])
+    assert not inventory.reserve(three_cores).ok
+    # The provider's factor is 1 + pct/100 in integer division: 50% changes nothing.
+    assert not inventory.reserve(three_cores, overcommit={"cpu": 50}).ok
+    reservation = inventory.reserve(three_cores, overcommit={"cpu": 100, "memory": 0})
+    assert reservation.ok
+    stdin = json.loads(reservation.allocated_script_input() or b"")
+    assert stdin["resources"][0]["cpu"] == 1500
+    with pytest.raises(ValueError, match="'gpu'"):
+        inventory.reserve(three_cores, overcommit={"gpu": 100})
+    with pytest.raises(ValueError, match="percentage"):
+        inventory.reserve(three_cores, overcommit={"cpu": -1})
 
 
 def test_a_legacy_document_reserves_gpus_by_count_and_says_so(samples: dict[str, bytes]) -> None:

@@ -398,6 +398,7 @@ class Inventory:
         pricing: _Pricing | None = None,
         akt_usd: str | None = None,
         dry_run: bool = True,
+        overcommit: Mapping[Literal["cpu", "memory", "storage"], int] | None = None,
     ) -> Reservation: ...
 
 @final

@@ -3,7 +3,9 @@
 use akinv_core::inventory::Inventory;
 use akinv_core::order::Order;
 use akinv_core::price::Pricing;
-use akinv_core::reserve::{plan, reserve, reserve_exact, Mode, NoFitKind, Options, Wildcard};
+use akinv_core::reserve::{
+    plan, reserve, reserve_exact, Mode, NoFitKind, Options, Overcommit, Wildcard,
+};
 use akinv_core::{validate, Policy};
 use std::sync::Arc;
 
@@ -311,6 +313,7 @@ fn exact_mode_picks_the_cheapest_model_that_fits_when_asked() {
         Wildcard::ProviderOrder,
         Some(&pricing),
         None,
+        Overcommit::default(),
         false,
     )
     .unwrap();
@@ -329,6 +332,7 @@ fn exact_mode_picks_the_cheapest_model_that_fits_when_asked() {
         Wildcard::Cheapest,
         Some(&pricing),
         None,
+        Overcommit::default(),
         false,
     )
     .unwrap();
@@ -353,4 +357,26 @@ fn committing_takes_capacity_and_a_dry_run_does_not() {
     reserve(&mut inv, &big, &provider(), true).unwrap();
     assert_eq!(inv.nodes[0].free.cpu_millis, 2000);
     assert!(reserve(&mut inv, &big, &provider(), true).is_err());
+}
+
+#[test]
+fn overcommit_divides_requests_by_whole_hundreds_of_percent() {
+    let inv = inventory(&[N("a", 2, 8, "0", "0", &[], &[])], &[]);
+    let big = order(&[(3, 4, 0, &[], 1, "")]);
+    let with = |cpu_pct| Options {
+        overcommit: Overcommit {
+            cpu_pct,
+            memory_pct: 0,
+            storage_pct: 0,
+        },
+        ..provider()
+    };
+    // 3 cores on a 2-core node: no fit without overcommit, nor at 50% (the provider's
+    // factor is 1 + pct/100 in integer division, so 50% is 1.0).
+    assert!(plan(&inv, &big, &provider()).is_err());
+    assert!(plan(&inv, &big, &with(50)).is_err());
+    // At 100% the request counts as 1.5 cores, and the price script sees the committed amount.
+    let reservation = plan(&inv, &big, &with(100)).expect("fits at 100%");
+    assert_eq!(reservation.allocated[0].cpu_millis, 1500);
+    assert_eq!(reservation.allocated[0].memory_bytes, 4 << 30);
 }

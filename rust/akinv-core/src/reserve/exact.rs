@@ -3,7 +3,7 @@
 //! or the most expensive model that fits, with a quote for every model that does.
 
 use super::gpu::{fold_interface, normalize_ram, GpuRequest};
-use super::{reserve, Mode, NoFit, Options, Reservation};
+use super::{reserve, Mode, NoFit, Options, Overcommit, Reservation};
 use crate::inventory::Inventory;
 use crate::order::Order;
 use crate::price::decimal::Dec;
@@ -114,9 +114,13 @@ pub fn reserve_exact(
     wildcard: Wildcard,
     pricing: Option<&Pricing>,
     akt_usd: Option<&str>,
+    overcommit: Overcommit,
     commit: bool,
 ) -> Result<ExactOutcome, NoFit> {
-    let options = Options::new(Mode::Exact);
+    let options = Options {
+        overcommit,
+        ..Options::new(Mode::Exact)
+    };
     let quote = |order: &Order, r: &Reservation| pricing.map(|p| exact_quote(p, order, r, akt_usd));
     let mut choices: Vec<(ModelOption, Order)> = Vec::new();
     for u in (0..order.units.len()).filter(|&u| order.units[u].gpu_units > 0) {

@@ -7,7 +7,9 @@ use crate::policy::{policy_arg, schema_arg, Policy};
 use crate::report::Report;
 use akinv_core as core;
 use core::inventory::Inventory as CoreInventory;
-use core::reserve::{self, Mode, NoFit, Options, Reservation as CoreReservation, Wildcard};
+use core::reserve::{
+    self, Mode, NoFit, Options, Overcommit, Reservation as CoreReservation, Wildcard,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -196,6 +198,33 @@ fn mode_args(mode: &str, wildcard: &str) -> PyResult<(Mode, Wildcard)> {
     Ok((mode, policy))
 }
 
+/// The provider's `--overcommit-pct-cpu|mem|storage` as `{"cpu": 100, "memory": 0, ...}`.
+fn overcommit_arg(value: Option<&Bound<'_, PyDict>>) -> PyResult<Overcommit> {
+    let mut overcommit = Overcommit::default();
+    for (key, pct) in value.into_iter().flat_map(|d| d.iter()) {
+        let name = key.extract::<String>().unwrap_or_default();
+        let slot = match name.as_str() {
+            "cpu" => &mut overcommit.cpu_pct,
+            "memory" => &mut overcommit.memory_pct,
+            "storage" => &mut overcommit.storage_pct,
+            _ => {
+                let message = format!(
+                    "overcommit takes 'cpu', 'memory' and 'storage' percentages, not {}",
+                    key.repr()?
+                );
+                return Err(PyValueError::new_err(message));
+            }
+        };
+        *slot = pct.extract::<u32>().map_err(|_| {
+            PyValueError::new_err(format!(
+                "overcommit[{name:?}] must be a percentage from 0 to 4294967295, not {}",
+                pct.repr().map(|r| r.to_string()).unwrap_or_default()
+            ))
+        })?;
+    }
+    Ok(overcommit)
+}
+
 /// One provider's inventory, read from its status document.
 #[pyclass(module = "akinv._akinv", name = "Inventory")]
 pub struct Inventory {
@@ -252,7 +281,7 @@ impl Inventory {
     }
     /// Places `order` as the provider would; with `dry_run=False` the inventory keeps what
     /// the reservation takes, as the provider's does until the bid closes.
-    #[pyo3(signature = (order, /, *, mode="provider", wildcard="provider-order", pricing=None, akt_usd=None, dry_run=true))]
+    #[pyo3(signature = (order, /, *, mode="provider", wildcard="provider-order", pricing=None, akt_usd=None, dry_run=true, overcommit=None))]
     #[allow(clippy::too_many_arguments)]
     fn reserve(
         &mut self,
@@ -263,7 +292,9 @@ impl Inventory {
         pricing: Option<&Bound<'_, PyAny>>,
         akt_usd: Option<&str>,
         dry_run: bool,
+        overcommit: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Reservation> {
+        let overcommit = overcommit_arg(overcommit)?;
         let order = order_of(order)?;
         let order = order.get();
         let pricing = pricing_of(pricing)?;
@@ -280,14 +311,18 @@ impl Inventory {
                     wildcard,
                     pricing.as_deref(),
                     akt_usd,
+                    overcommit,
                     !dry_run,
                 ) {
                     Ok(outcome) => (Ok(outcome.reservation), outcome.quote, outcome.options),
                     Err(no_fit) => (Err(no_fit), None, Vec::new()),
                 }
             } else {
-                let result =
-                    reserve::reserve(&mut inventory, &order_core, &Options::new(mode), !dry_run);
+                let options = Options {
+                    overcommit,
+                    ..Options::new(mode)
+                };
+                let result = reserve::reserve(&mut inventory, &order_core, &options, !dry_run);
                 let quote = result.as_ref().ok().and_then(|r| {
                     let stdin = order_core.script_input(&r.allocated);
                     pricing
