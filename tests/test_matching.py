@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from budget import examples
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
