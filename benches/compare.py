@@ -278,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="RATIO",
         help="exit 1 unless akinv on one thread is at least RATIO times msgspec in this run",
     )
-    parser.add_argument("--against", type=Path, metavar="FILE", help="print the change from a saved compare.json")
+    parser.add_argument(
+        "--against", type=Path, metavar="FILE", help="print the change from a saved compare.json"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -360,7 +362,9 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> str:
     """Each tool's MB/s in a saved run and in this one. Only ratios within one run are robust to
     a busier machine: compare the `vs akinv` column too."""
     old = {row["tool"]: row for row in before["rows"]}
-    lines = [f"{'tool':<30} {'MB/s before':>12} {'MB/s now':>10} {'change':>8} {'ratio before':>13} {'now':>7}"]
+    lines = [
+        f"{'tool':<30} {'MB/s before':>12} {'MB/s now':>10} {'change':>8} {'ratio before':>13} {'now':>7}"
+    ]
     for row in after["rows"]:
         was = old.get(row["tool"])
         if row["mb_per_s"] is None or was is None or was["mb_per_s"] is None:
