@@ -136,9 +136,7 @@ fn restore_report_kind(py: Python<'_>, kind: &str, state: &[u8]) -> Option<Resto
 pub fn restore(py: Python<'_>, kind: &str, state: &[u8]) -> PyResult<Py<PyAny>> {
     let restored = restore_report_kind(py, kind, state)
         .or_else(|| bidding::restore(py, kind, state))
-        .unwrap_or(Err(Failure::Python(PyValueError::new_err(format!(
-            "cannot unpickle {kind}: akinv has no such type"
-        )))));
+        .unwrap_or(Err(Refused::Unknown.into()));
     restored.map_err(|failure| match failure {
         Failure::Refused(why) => PyValueError::new_err(format!("cannot unpickle {kind}: {why}")),
         Failure::Python(error) => error,

@@ -24,6 +24,8 @@ pub enum Refused {
     Value(String),
     /// Another kind of object's state (a report given as one finding, say).
     Kind,
+    /// A kind akinv does not have.
+    Unknown,
 }
 
 impl fmt::Display for Refused {
@@ -40,13 +42,38 @@ impl fmt::Display for Refused {
             }
             Refused::Value(why) => write!(f, "its state does not read ({why})"),
             Refused::Kind => f.write_str("its state is another kind of object's"),
+            Refused::Unknown => f.write_str("akinv has no such type"),
         }
+    }
+}
+
+/// State as it is written: postcard's own growable flavor extends a byte at a time.
+struct Buffer(Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Buffer {
+    type Output = Vec<u8>;
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.push(byte);
+        Ok(())
+    }
+
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<Vec<u8>> {
+        Ok(self.0)
     }
 }
 
 /// The state of `value`. Fails only for a value postcard cannot write (none of akinv's).
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, String> {
-    let mut state = postcard::to_extend(value, vec![VERSION]).map_err(|e| e.to_string())?;
+    let mut buffer = Vec::with_capacity(256);
+    buffer.push(VERSION);
+    let mut state =
+        postcard::serialize_with_flavor(value, Buffer(buffer)).map_err(|e| e.to_string())?;
     let checksum = crc32fast::hash(&state);
     state.extend_from_slice(&checksum.to_le_bytes());
     Ok(state)
