@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
 
     document = big_v1(args.nodes)
     report = akinv.validate(document)
-    print(f"one v1 document: {len(document):,} bytes, {len(report.nodes):,} nodes, {len(report.findings)} findings")
+    print(
+        f"one v1 document: {len(document):,} bytes, {len(report.nodes):,} nodes, {len(report.findings)} findings"
+    )
     measure("Report", report, args.repeat)
     measure("Inventory", akinv.Inventory.from_status(document), args.repeat)
     documents = list(corpus.generate(args.documents))
