@@ -230,7 +230,10 @@ class Sanitized:
     def changes(self) -> list[Change]: ...
 
 def _restore(kind: str, state: bytes, /) -> object:
-    """Rebuilds a report object from the state its ``__reduce__`` gave (pickle calls this)."""
+    """Rebuilds an object from the state its ``__reduce__`` gave (pickle calls this).
+
+    Raises ValueError for state that is cut short, corrupt, of another format version, or of
+    another kind of object."""
 
 def parse_quantity(text: str, /, *, milli: bool = False) -> int:
     """Parse a Kubernetes quantity exactly, rounded up away from zero (Value()/MilliValue())."""

@@ -7,6 +7,7 @@ pub const MAX_DOCUMENT_BYTES: usize = 256 << 20;
 /// Deeper nesting is refused: Go's JSON decoder, which providers use, stops at the same depth.
 pub const MAX_DEPTH: usize = 10_000;
 
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DocumentError {
     /// Not JSON: what is wrong and where (1-based line and column, in characters).

@@ -22,6 +22,7 @@ fn available<A: Amount>(triple: &Triple<A>) -> i64 {
 }
 
 /// A node's free capacity, in the units reservation subtracts.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Free {
     pub cpu_millis: i64,

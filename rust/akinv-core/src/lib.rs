@@ -10,6 +10,8 @@ pub mod inventory;
 pub mod lines;
 pub mod matching;
 pub mod order;
+#[cfg(feature = "serde")]
+mod persist;
 pub mod policy;
 pub mod price;
 pub mod quantity;
@@ -27,7 +29,7 @@ pub use quantity::{
 };
 pub use report::{
     Code, Counters, DeviceRun, Finding, FindingValue, GpuDevice, GpuGroup, GpuKey, Node, Report,
-    Reservations, Reserved, Resources, Schema, Severity, StorageClassTotal, Totals,
+    Reservations, Reserved, Resources, Schema, Severity, StorageClassTotal, Totals, RESOURCES,
 };
 pub use status::Edit;
 pub use units::{Amount, Bytes, Flags, Gpus, MilliCpu, Triple};

@@ -36,7 +36,8 @@ impl Inventories {
 }
 
 /// What one provider would do with the order.
-#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// It would reserve it; with the quote when a pricing was given.
     Fits(Box<Reservation>, Option<Result<Quote, String>>),

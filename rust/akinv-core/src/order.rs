@@ -34,12 +34,14 @@ impl<T> PartialEq for Derived<T> {
 impl<T> Eq for Derived<T> {}
 
 /// An amount of a denom, as a DecCoin prints it (`"1000.000000000000000000"`).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Coin {
     pub denom: String,
     pub amount: String,
 }
 
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Volume {
     pub name: String,
@@ -56,6 +58,7 @@ impl Volume {
     }
 }
 
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unit {
     pub id: u32,
@@ -73,11 +76,13 @@ pub struct Unit {
     pub price: Option<Coin>,
 }
 
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
     pub name: String,
     /// Each unit's GPU keys as the provider parses them, made once (matching places one
     /// order on thousands of inventories).
+    #[cfg_attr(feature = "serde", serde(skip))]
     gpu_requests: Derived<Vec<Result<GpuRequest, String>>>,
     /// Where it came from: `script-input`, `group-spec` or `sdl`.
     pub source: String,

@@ -11,6 +11,7 @@ use crate::units::{Bytes, Gpus, MilliCpu, Triple};
 use std::fmt;
 
 /// The three document shapes akinv reads.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Schema {
     /// The legacy REST `/status` document (port 8443).
@@ -38,6 +39,7 @@ impl Schema {
 }
 
 /// Stable finding codes; their kebab-case names are part of the public API.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Code {
     WrappedNegative,
@@ -126,6 +128,7 @@ impl fmt::Display for Code {
     }
 }
 
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Severity {
     Error,
@@ -150,6 +153,7 @@ impl Severity {
 }
 
 /// The original value behind a finding: an exact integer, or the text as written.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FindingValue {
     None,
@@ -167,6 +171,29 @@ impl fmt::Display for FindingValue {
     }
 }
 
+/// A name of the core's own, for the life of the program. (An alias, so that serde's derive
+/// does not take the field for text borrowed from the input: the name is read back into the
+/// core's own, see `persist`.)
+pub type StaticName = &'static str;
+
+/// Every name a finding's `resource` can hold: the numbers' resources, and the counters'.
+pub const RESOURCES: [&str; 13] = [
+    "cpu",
+    "memory",
+    "gpu",
+    "ephemeral_storage",
+    "storage",
+    "volumes",
+    "leased_ip",
+    "reclamation_window",
+    "leases",
+    "active",
+    "orders",
+    "deployments",
+    "count",
+];
+
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub code: Code,
@@ -174,13 +201,16 @@ pub struct Finding {
     /// JSON path with the keys as the document spells them (escapes decoded).
     pub path: String,
     pub node: Option<String>,
-    /// The resource a number belongs to; `None` for findings about the document's structure.
-    pub resource: Option<&'static str>,
+    /// The resource a number belongs to (one of [`RESOURCES`]); `None` for findings about the
+    /// document's structure.
+    #[cfg_attr(feature = "serde", serde(with = "crate::persist::resource"))]
+    pub resource: Option<StaticName>,
     pub value: FindingValue,
     pub message: String,
 }
 
 /// The four node resources, each in its own unit.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Resources {
     pub cpu_millis: Triple<MilliCpu>,
@@ -220,6 +250,7 @@ impl Resources {
 }
 
 /// One GPU device as the document lists it: labels as written (trimmed), no normalization.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GpuDevice {
     pub vendor: String,
@@ -229,6 +260,7 @@ pub struct GpuDevice {
 }
 
 /// Consecutive devices of one kind on a node: `count` of `Report::gpu_devices[kind]`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeviceRun {
     pub kind: usize,
@@ -236,6 +268,7 @@ pub struct DeviceRun {
 }
 
 /// One node as the document describes it, from trusted numbers only.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub name: Option<String>,
@@ -264,12 +297,14 @@ impl Node {
 }
 
 /// A cluster-wide persistent storage pool of one class.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorageClassTotal {
     pub class: String,
     pub bytes: Triple<Bytes>,
 }
 
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Totals {
     pub resources: Resources,
@@ -294,6 +329,7 @@ impl Totals {
 }
 
 /// GPUs of one kind: (vendor, model, memory size, interface), normalized.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GpuKey {
     pub vendor: String,
@@ -302,6 +338,7 @@ pub struct GpuKey {
     pub interface: String,
 }
 
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GpuGroup {
     pub key: GpuKey,
@@ -314,6 +351,7 @@ pub struct GpuGroup {
 }
 
 /// The provider's own counters; `None` when the document does not give one (or it is untrusted).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counters {
     pub leases: Option<i64>,
@@ -322,6 +360,7 @@ pub struct Counters {
 }
 
 /// Resources held by reservations (bids not yet leased, or leases), summed.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reserved {
     pub count: i64,
@@ -332,13 +371,20 @@ pub struct Reserved {
     pub storage: Vec<(String, Bytes)>,
 }
 
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reservations {
     pub pending: Reserved,
     pub active: Reserved,
 }
 
+/// With serde, a report read back is checked: each device run names one of its device kinds.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(remote = "Self")
+)]
 pub struct Report {
     pub schema: Schema,
     pub findings: Vec<Finding>,

@@ -42,6 +42,11 @@ macro_rules! amount {
     ($(#[$doc:meta])* $name:ident, $unit:literal) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[cfg_attr(
+            feature = "serde",
+            derive(serde::Serialize, serde::Deserialize),
+            serde(transparent)
+        )]
         pub struct $name(i64);
 
         impl Amount for $name {
@@ -89,6 +94,8 @@ impl Flags {
     pub const AVAILABLE_WITHHELD: Flags = Flags(4);
     /// An allocatable of -1: no limit. It adds nothing to allocatable or available.
     pub const UNBOUNDED: Flags = Flags(8);
+    /// Every flag: flags read back may hold no others.
+    pub const ALL: Flags = Flags(15);
 
     pub fn contains(self, other: Flags) -> bool {
         self.0 & other.0 == other.0 && other.0 != 0
@@ -101,6 +108,13 @@ impl Flags {
     }
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+    /// The flags of `bits`, when it holds no unknown bit.
+    pub fn from_bits(bits: u8) -> Option<Flags> {
+        (bits & !Flags::ALL.0 == 0).then_some(Flags(bits))
     }
     /// The names of the withheld figures, in triple order.
     pub fn withheld(self) -> impl Iterator<Item = &'static str> {
@@ -126,6 +140,7 @@ impl fmt::Debug for Flags {
 }
 
 /// Allocatable, allocated and available of one resource, from trusted numbers only.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Triple<A> {
     pub allocatable: A,

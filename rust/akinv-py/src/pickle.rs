@@ -1,24 +1,33 @@
-//! Pickling: every report class reduces to `akinv._akinv._restore(kind, state)`, its state the
-//! bytes `state` writes. A part of a report (a finding, a node, a GPU group, the totals) pickles
-//! with a report holding only that part, so a list of findings does not carry the whole report
-//! once per finding.
+//! Pickling, one way for every class of Rust data: `__reduce__` gives
+//! `akinv._akinv._restore(kind, state)`, its state what `state` writes of the object's serde
+//! form. A part of a report (a finding, a node, a GPU group, the totals) pickles with a report
+//! holding only that part, so a list of findings does not carry the whole report once per
+//! finding. (Policy, Pricing and OrderCore pickle as the arguments that make them.)
 
+use crate::bidding;
 use crate::report::{
     Change, Finding, GpuDevice, GpuGroup, NodeSummary, Report, Sanitized, Totals, Usage,
 };
-use crate::state::{self, Reader, Writer};
+use crate::state::{self, Refused};
 use akinv_core as core;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use serde::Serialize;
 use std::sync::Arc;
 
 /// What `__reduce__` returns: the restoring function and its arguments.
 pub type Reduced<'py> = (Bound<'py, PyAny>, (&'static str, Bound<'py, PyBytes>));
 
-pub fn reduce<'py>(py: Python<'py>, kind: &'static str, w: Writer) -> PyResult<Reduced<'py>> {
+pub fn reduce<'py, T: Serialize + ?Sized>(
+    py: Python<'py>,
+    kind: &'static str,
+    value: &T,
+) -> PyResult<Reduced<'py>> {
+    let state = state::encode(value)
+        .map_err(|why| PyValueError::new_err(format!("cannot pickle {kind}: {why}")))?;
     let restore = py.import("akinv._akinv")?.getattr("_restore")?;
-    Ok((restore, (kind, PyBytes::new(py, &w.finish()))))
+    Ok((restore, (kind, PyBytes::new(py, &state))))
 }
 
 /// The parts of a report that pickle on their own.
@@ -59,27 +68,15 @@ pub fn part_of(report: &core::Report, part: Part) -> core::Report {
     only
 }
 
-pub fn report_state(report: &core::Report) -> Writer {
-    let mut w = Writer::new();
-    state::write_report(&mut w, report);
-    w
-}
-
-fn corrupt(kind: &str) -> PyErr {
-    PyValueError::new_err(format!(
-        "cannot unpickle {kind}: its state was not written by this version of akinv"
-    ))
-}
-
-/// Why a state could not be restored: it is corrupt, or Python failed (out of memory, say).
-enum Failure {
-    Corrupt,
+/// Why a state could not be restored: it is refused, or Python failed (out of memory, say).
+pub enum Failure {
+    Refused(Refused),
     Python(PyErr),
 }
 
-impl From<state::Corrupt> for Failure {
-    fn from(_: state::Corrupt) -> Failure {
-        Failure::Corrupt
+impl From<Refused> for Failure {
+    fn from(refused: Refused) -> Failure {
+        Failure::Refused(refused)
     }
 }
 
@@ -89,80 +86,59 @@ impl From<PyErr> for Failure {
     }
 }
 
+pub type Restored = Result<Py<PyAny>, Failure>;
+
+/// The value of a state, or why it is refused.
+pub fn decode<'a, T: serde::Deserialize<'a>>(state: &'a [u8]) -> Result<T, Failure> {
+    Ok(state::decode(state)?)
+}
+
+/// A Python object of a value read back.
+pub fn new<T>(py: Python<'_>, value: T) -> Restored
+where
+    T: pyo3::PyClass + Into<pyo3::PyClassInitializer<T>>,
+{
+    Ok(Py::new(py, value)?.into_any())
+}
+
 /// A report of which exactly one item of a part was pickled.
-fn one(
-    report: core::Report,
-    items: impl Fn(&core::Report) -> usize,
-) -> Result<Arc<core::Report>, Failure> {
+fn one(state: &[u8], items: impl Fn(&core::Report) -> usize) -> Result<Arc<core::Report>, Failure> {
+    let report: core::Report = decode(state)?;
     if items(&report) == 1 {
         Ok(Arc::new(report))
     } else {
-        Err(Failure::Corrupt)
+        Err(Refused::Kind.into())
     }
 }
 
-fn restore_state(py: Python<'_>, kind: &str, r: &mut Reader<'_>) -> Result<Py<PyAny>, Failure> {
-    Ok(match kind {
-        "Report" => Py::new(py, Report::new(state::read_report(r)?))?.into_any(),
-        "Finding" => {
-            let report = one(state::read_report(r)?, |x| x.findings.len())?;
-            Py::new(py, Finding { report, index: 0 })?.into_any()
-        }
-        "NodeSummary" => {
-            let report = one(state::read_report(r)?, |x| x.nodes.len())?;
-            Py::new(py, NodeSummary { report, index: 0 })?.into_any()
-        }
+fn restore_report_kind(py: Python<'_>, kind: &str, state: &[u8]) -> Option<Restored> {
+    Some(match kind {
+        "Report" => decode(state).and_then(|report| new(py, Report::new(report))),
+        "Finding" => one(state, |r| r.findings.len())
+            .and_then(|report| new(py, Finding { report, index: 0 })),
+        "NodeSummary" => one(state, |r| r.nodes.len())
+            .and_then(|report| new(py, NodeSummary { report, index: 0 })),
         "GpuGroup" => {
-            let report = one(state::read_report(r)?, |x| x.gpus.len())?;
-            Py::new(py, GpuGroup { report, index: 0 })?.into_any()
+            one(state, |r| r.gpus.len()).and_then(|report| new(py, GpuGroup { report, index: 0 }))
         }
-        "Totals" => {
-            let report = Arc::new(state::read_report(r)?);
-            Py::new(py, Totals { report })?.into_any()
-        }
-        "Usage" => {
-            let inner = state::read_triple(r)?;
-            Py::new(py, Usage { inner })?.into_any()
-        }
-        "GpuDevice" => {
-            let inner = state::read_device(r)?;
-            Py::new(py, GpuDevice { inner })?.into_any()
-        }
-        "Change" => {
-            let mut edits = state::read_edits(r)?;
-            let inner = edits.pop().filter(|_| edits.is_empty());
-            let inner = inner.ok_or(Failure::Corrupt)?;
-            Py::new(py, Change { inner })?.into_any()
-        }
-        "Sanitized" => {
-            let data = PyBytes::new(py, state::read_bytes(r)?).unbind();
-            let report = Py::new(py, Report::new(state::read_report(r)?))?;
-            let changes = state::read_edits(r)?;
-            Py::new(
-                py,
-                Sanitized {
-                    data,
-                    report,
-                    changes,
-                },
-            )?
-            .into_any()
-        }
-        _ => return Err(Failure::Corrupt),
+        "Totals" => one(state, |_| 1).and_then(|report| new(py, Totals { report })),
+        "Usage" => decode(state).and_then(|inner| new(py, Usage { inner })),
+        "GpuDevice" => decode(state).and_then(|inner| new(py, GpuDevice { inner })),
+        "Change" => decode(state).and_then(|inner| new(py, Change { inner })),
+        "Sanitized" => Sanitized::restore(py, state),
+        _ => return None,
     })
 }
 
-/// Rebuilds a report object from the state its `__reduce__` gave.
+/// Rebuilds an object from the state its `__reduce__` gave.
 #[pyfunction]
 #[pyo3(name = "_restore", signature = (kind, state, /))]
 pub fn restore(py: Python<'_>, kind: &str, state: &[u8]) -> PyResult<Py<PyAny>> {
-    let restored = Reader::new(state).map_err(Failure::from).and_then(|mut r| {
-        let object = restore_state(py, kind, &mut r)?;
-        r.finish()?;
-        Ok(object)
-    });
+    let restored = restore_report_kind(py, kind, state)
+        .or_else(|| bidding::restore(py, kind, state))
+        .unwrap_or(Err(Refused::Unknown.into()));
     restored.map_err(|failure| match failure {
-        Failure::Corrupt => corrupt(kind),
+        Failure::Refused(why) => PyValueError::new_err(format!("cannot unpickle {kind}: {why}")),
         Failure::Python(error) => error,
     })
 }

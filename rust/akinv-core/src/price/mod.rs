@@ -13,7 +13,7 @@ mod quote;
 pub mod script;
 
 pub use exact::device_keys;
-pub use quote::{akt_price, GpuLine, Quote};
+pub use quote::{akt_price, GpuLine, Quote, PARTS};
 
 use decimal::Dec;
 

@@ -6,6 +6,7 @@ use super::script::{ScriptInput, ScriptPrice, ScriptUnit};
 use super::{Pricing, BLOCKS_A_MONTH, USDC_DENOMS};
 
 /// One GPU unit's price: the key built from the order, the mapping that priced it.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GpuLine {
     pub unit: usize,
@@ -15,6 +16,20 @@ pub struct GpuLine {
     pub price: String,
 }
 
+/// The parts a quote adds up, by name.
+pub const PARTS: [&str; 9] = [
+    "cpu",
+    "memory",
+    "ephemeral",
+    "beta1",
+    "beta2",
+    "beta3",
+    "endpoints",
+    "ips",
+    "gpu",
+];
+
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quote {
     /// 0 when the provider would bid at `rate`; 1 when the script refuses.
@@ -27,7 +42,9 @@ pub struct Quote {
     /// The rate before printing, with bc's 20 decimals.
     pub rate_exact: Option<String>,
     pub usd_per_month: String,
-    /// USD a month per part: cpu, memory, ephemeral, beta1, beta2, beta3, endpoints, ips, gpu.
+    /// USD a month per part: cpu, memory, ephemeral, beta1, beta2, beta3, endpoints, ips, gpu
+    /// (of [`PARTS`]).
+    #[cfg_attr(feature = "serde", serde(with = "crate::persist::parts"))]
     pub breakdown: Vec<(&'static str, String)>,
     pub gpus: Vec<GpuLine>,
 }
@@ -170,6 +187,8 @@ impl Quote {
         parts: &Parts,
         gpus: Vec<GpuLine>,
     ) -> Quote {
+        // A part outside the table would not read back from a pickled quote.
+        debug_assert!(parts.iter().all(|(name, _)| PARTS.contains(name)));
         Quote {
             exit_code: 1,
             stdout: String::new(),

@@ -29,6 +29,7 @@ impl Wildcard {
 }
 
 /// One GPU model a unit could get, whether it fits, and at what price.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelOption {
     pub unit: usize,

@@ -325,5 +325,7 @@ fn take(slot: &mut i64, amount: i64) -> bool {
 }
 
 fn short(what: &'static str, needed: i64, free: i64, unit: &'static str) -> Why {
+    // Names outside these tables would not read back from a pickled reservation.
+    debug_assert!(super::SHORT_OF.contains(&what) && super::UNITS.contains(&unit));
     Why::Short(what, needed, free, unit)
 }

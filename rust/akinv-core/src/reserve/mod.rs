@@ -16,7 +16,7 @@ mod outcome;
 
 pub use exact::{exact_quote, reserve_exact, ExactOutcome, ModelOption, Wildcard};
 pub use fit::Left;
-pub use outcome::{Chosen, NoFit, NoFitKind, Placement, Reservation, Why};
+pub use outcome::{Chosen, NoFit, NoFitKind, Placement, Reservation, Why, SHORT_OF, UNITS};
 
 use crate::inventory::Inventory;
 use crate::order::Order;

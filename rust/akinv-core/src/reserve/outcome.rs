@@ -3,9 +3,10 @@
 use super::Mode;
 use crate::inventory::{Inventory, InventoryNode};
 use crate::order::{Order, Unit, Volume};
-use crate::report::GpuDevice;
+use crate::report::{GpuDevice, StaticName};
 
 /// The GPU a unit was given.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chosen {
     /// The device that decided the model, labels as the document writes them.
@@ -40,6 +41,7 @@ impl Chosen {
 }
 
 /// Where one unit's replicas went.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placement {
     pub unit: usize,
@@ -53,6 +55,7 @@ pub struct Placement {
 /// A unit's (node, replicas) and GPU keys.
 pub(super) type Summary = (Vec<(usize, u32)>, Vec<String>);
 
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reservation {
     pub placements: Vec<Placement>,
@@ -87,6 +90,7 @@ impl Reservation {
     }
 }
 
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoFitKind {
     /// No node has room for a replica of a unit.
@@ -116,12 +120,29 @@ impl NoFitKind {
     }
 }
 
+/// What a node can be short of ([`Why::Short`]).
+pub const SHORT_OF: [&str; 5] = [
+    "cpu",
+    "memory",
+    "gpu",
+    "memory (ram volume)",
+    "ephemeral storage",
+];
+/// The units a shortage is told in.
+pub const UNITS: [&str; 3] = ["m", " bytes", ""];
+
 /// Why one node could not take a replica; described only when someone reads it (a network
 /// of providers that do not fit would otherwise format a message per node).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {
-    /// Not enough of a resource: (what, needed, free, unit).
-    Short(&'static str, i64, i64, &'static str),
+    /// Not enough of a resource: (what, needed, free, unit), of [`SHORT_OF`] and [`UNITS`].
+    Short(
+        #[cfg_attr(feature = "serde", serde(with = "crate::persist::short_of"))] StaticName,
+        i64,
+        i64,
+        #[cfg_attr(feature = "serde", serde(with = "crate::persist::unit"))] StaticName,
+    ),
     NoGpuFree,
     /// The request's GPU attributes do not parse (the `NoFit` says why).
     GpuRequest,
@@ -155,6 +176,7 @@ impl Why {
 }
 
 /// Why the provider would not bid.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoFit {
     pub kind: NoFitKind,

@@ -11,6 +11,7 @@ use crate::report::Code;
 use std::collections::BTreeMap;
 
 /// One byte-range replacement made by sanitizing.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
     pub start: usize,

@@ -713,6 +713,8 @@ impl<'a> Walker<'a, '_> {
                 } else {
                     f.message
                 };
+                // A resource outside the table would not read back from a pickled report.
+                debug_assert!(f.resource.is_none_or(|r| crate::RESOURCES.contains(&r)));
                 crate::report::Finding {
                     code: f.code,
                     severity: self.policy.severity(f.code),

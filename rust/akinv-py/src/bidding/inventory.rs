@@ -3,8 +3,10 @@
 use crate::errors::payload_error;
 use crate::gil;
 use crate::input;
+use crate::pickle::{self, Reduced, Restored};
 use crate::policy::{policy_arg, schema_arg, Policy};
-use crate::report::Report;
+use crate::report::{py_bool, py_list_repr, py_opt_repr, py_repr, Report};
+use crate::state::Refused;
 use akinv_core as core;
 use core::inventory::Inventory as CoreInventory;
 use core::reserve::{
@@ -13,6 +15,7 @@ use core::reserve::{
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use super::{order_of, pricing_of, Quote};
@@ -60,13 +63,59 @@ pub(super) fn no_fit_dict<'py>(
 }
 
 /// Where an order would go on one provider, or why it would not.
-#[pyclass(module = "akinv._akinv", frozen, name = "Reservation")]
+#[pyclass(module = "akinv._akinv", frozen, eq, name = "Reservation")]
+#[derive(PartialEq, Serialize, Deserialize)]
 pub struct Reservation {
     order: Arc<core::order::Order>,
+    /// The inventory before the reservation, to name its nodes.
     inventory: Arc<CoreInventory>,
     result: Result<CoreReservation, NoFit>,
     quote: Option<Result<core::price::Quote, String>>,
     options: Vec<reserve::ModelOption>,
+}
+
+impl Reservation {
+    /// A reservation read back, when it names only units of its order and nodes of its
+    /// inventory.
+    pub(super) fn restore(py: Python<'_>, state: &[u8]) -> Restored {
+        let r: Reservation = pickle::decode(state)?;
+        let (units, nodes) = (r.order.units.len(), r.inventory.nodes.len());
+        let within = match &r.result {
+            Ok(reservation) => reservation.refers_within(units, nodes),
+            Err(no_fit) => no_fit.refers_within(units, nodes),
+        };
+        if !within || !r.options.iter().all(|o| o.refers_within(units)) {
+            let why = "it names a unit or node its order or inventory does not have";
+            return Err(Refused::Value(why.to_owned()).into());
+        }
+        pickle::new(py, r)
+    }
+
+    /// The names of the nodes it uses, each once, in the order they were first used.
+    fn node_names(&self, reservation: &CoreReservation) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for (node, _) in reservation.placements.iter().flat_map(|p| &p.nodes) {
+            let name = &self.inventory.nodes[*node].name;
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
+}
+
+/// The rate of a quote, as Python writes it; `None` without one (or when it cannot be priced).
+pub(super) fn rate_repr(
+    py: Python<'_>,
+    quote: Option<&Result<core::price::Quote, String>>,
+) -> PyResult<String> {
+    py_opt_repr(py, quote.and_then(|q| q.as_ref().ok()?.rate.as_deref()))
+}
+
+/// The GPU model each GPU unit got, in unit order.
+pub(super) fn models(reservation: &CoreReservation) -> Vec<String> {
+    let chosen = reservation.placements.iter().filter_map(|p| p.gpu.as_ref());
+    chosen.map(|c| c.device.model.clone()).collect()
 }
 
 #[pymethods]
@@ -163,14 +212,24 @@ impl Reservation {
         }
         Ok(list)
     }
-    fn __repr__(&self) -> String {
-        match &self.result {
-            Ok(r) => format!("Reservation(ok, units={})", r.placements.len()),
-            Err(n) => format!(
-                "Reservation(no fit: {})",
-                n.message(&self.inventory, &self.order)
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        pickle::reduce(py, "Reservation", self)
+    }
+    /// Where it went (nodes, GPU models, the rate), or why nothing fits.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(match &self.result {
+            Ok(r) => format!(
+                "Reservation(ok=True, nodes={}, gpus={}, rate={})",
+                py_list_repr(py, &self.node_names(r))?,
+                py_list_repr(py, &models(r))?,
+                rate_repr(py, self.quote.as_ref())?
             ),
-        }
+            Err(n) => format!(
+                "Reservation(ok=False, kind={}, message={})",
+                py_repr(py, n.kind.name())?,
+                py_repr(py, &n.message(&self.inventory, &self.order))?
+            ),
+        })
     }
 }
 
@@ -344,11 +403,36 @@ impl Inventory {
             options,
         })
     }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .extract::<PyRef<'_, Inventory>>()
+            .is_ok_and(|o| o.inner == self.inner)
+    }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        pickle::reduce(py, "Inventory", &*self.inner)
+    }
+    /// Its shape, its nodes, and the GPUs they have free.
     fn __repr__(&self) -> String {
+        let inventory = &self.inner;
+        let free = inventory.nodes.iter().map(|n| n.free.gpus);
+        let free_gpus = free.fold(0i64, i64::saturating_add);
         format!(
-            "Inventory(schema={:?}, nodes={})",
-            self.inner.schema.name(),
-            self.inner.nodes.len()
+            "Inventory(schema='{}', nodes={}, has_devices={}, free_gpus={free_gpus})",
+            inventory.schema.name(),
+            inventory.nodes.len(),
+            py_bool(inventory.has_devices)
+        )
+    }
+}
+
+impl Inventory {
+    pub(super) fn restore(py: Python<'_>, state: &[u8]) -> Restored {
+        let inner: CoreInventory = pickle::decode(state)?;
+        pickle::new(
+            py,
+            Inventory {
+                inner: Arc::new(inner),
+            },
         )
     }
 }

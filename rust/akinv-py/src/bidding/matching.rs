@@ -3,27 +3,53 @@
 use crate::errors::payload_error;
 use crate::gil;
 use crate::input;
+use crate::pickle::{self, Reduced, Restored};
 use crate::policy::{policy_arg, threads_arg, Policy};
+use crate::report::{py_list_repr, py_opt_repr, py_repr};
 use akinv_core as core;
 use core::inventory::Inventory as CoreInventory;
 use core::matching::{match_order, Inventories as CoreInventories, Outcome, Pricings};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::inventory::{chosen_dict, quote_item};
+use super::inventory::{chosen_dict, models, quote_item, rate_repr};
 use super::{core_of, order_of, pricing_of, Pricing};
 
 /// One provider's answer to an order.
 #[pyclass(module = "akinv._akinv", frozen, name = "Match")]
+#[derive(Serialize, Deserialize)]
 pub struct Match {
     provider: String,
     order: Arc<core::order::Order>,
-    /// The provider's inventory, to name its nodes when saying why nothing fits.
+    /// The provider's inventory, to name its nodes when saying why nothing fits. A match
+    /// pickles without it: its outcome says why in words instead (`resolved`).
+    #[serde(skip)]
     inventory: Option<Arc<CoreInventory>>,
     outcome: Outcome,
+}
+
+impl Match {
+    /// Its outcome with why nothing fits in words, which needs no inventory to read.
+    fn resolved(&self) -> Outcome {
+        match (&self.outcome, &self.inventory) {
+            (Outcome::NoFit(no_fit), Some(inventory)) => {
+                let mut no_fit = no_fit.clone();
+                no_fit.detail = no_fit.message(inventory, &self.order);
+                no_fit.nodes.clear();
+                Outcome::NoFit(no_fit)
+            }
+            (outcome, _) => outcome.clone(),
+        }
+    }
+
+    pub(super) fn restore(py: Python<'_>, state: &[u8]) -> Restored {
+        let restored: Match = pickle::decode(state)?;
+        pickle::new(py, restored)
+    }
 }
 
 #[pymethods]
@@ -91,23 +117,36 @@ impl Match {
             _ => None,
         }
     }
-    fn __repr__(&self) -> String {
-        let gpus: Vec<String> = match &self.outcome {
-            Outcome::Fits(r, _) => r
-                .placements
-                .iter()
-                .filter_map(|p| p.gpu.as_ref().map(|c| c.device.model.clone()))
-                .collect(),
-            _ => Vec::new(),
+    /// Equal when a user can tell no difference: the same provider, order and outcome.
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.extract::<PyRef<'_, Match>>().is_ok_and(|o| {
+            o.provider == self.provider && o.order == self.order && o.resolved() == self.resolved()
+        })
+    }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        let resolved = Match {
+            provider: self.provider.clone(),
+            order: self.order.clone(),
+            inventory: None,
+            outcome: self.resolved(),
         };
-        match self.reason() {
-            None => format!(
-                "Match({:?}, fits, gpus={gpus:?}, rate={:?})",
-                self.provider,
-                self.rate()
+        pickle::reduce(py, "Match", &resolved)
+    }
+    /// The provider, and its GPU models and rate, or why it would not bid.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let provider = py_repr(py, &self.provider)?;
+        Ok(match &self.outcome {
+            Outcome::Fits(r, quote) => format!(
+                "Match(provider={provider}, ok=True, gpus={}, rate={})",
+                py_list_repr(py, &models(r))?,
+                rate_repr(py, quote.as_ref())?
             ),
-            Some(reason) => format!("Match({:?}, {}: {reason})", self.provider, self.kind()),
-        }
+            _ => format!(
+                "Match(provider={provider}, ok=False, kind='{}', reason={})",
+                self.kind(),
+                py_opt_repr(py, self.reason().as_deref())?
+            ),
+        })
     }
 }
 
@@ -210,9 +249,17 @@ pub(super) fn run_match(
 }
 
 /// Many providers' inventories, read once, for many orders.
-#[pyclass(module = "akinv._akinv", frozen, name = "Inventories")]
+#[pyclass(module = "akinv._akinv", frozen, eq, name = "Inventories")]
+#[derive(PartialEq, Serialize, Deserialize)]
 pub struct Inventories {
     providers: Providers,
+}
+
+impl Inventories {
+    pub(super) fn restore(py: Python<'_>, state: &[u8]) -> Restored {
+        let restored: Inventories = pickle::decode(state)?;
+        pickle::new(py, restored)
+    }
 }
 
 #[pymethods]
@@ -257,6 +304,9 @@ impl Inventories {
             akt_usd,
             threads,
         )
+    }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        pickle::reduce(py, "Inventories", self)
     }
     fn __repr__(&self) -> String {
         let readable = self.providers.iter().filter(|(_, r)| r.is_ok()).count();

@@ -10,7 +10,20 @@ pub use matching::{match_providers, Inventories, Match};
 pub use pricing::{OrderCore, Pricing, Quote};
 
 use crate::errors::type_error;
+use crate::pickle::Restored;
 use pyo3::prelude::*;
+
+/// A bid-matching object from the state its `__reduce__` gave; `None` for another kind.
+pub(crate) fn restore(py: Python<'_>, kind: &str, state: &[u8]) -> Option<Restored> {
+    Some(match kind {
+        "Inventory" => Inventory::restore(py, state),
+        "Inventories" => Inventories::restore(py, state),
+        "Reservation" => Reservation::restore(py, state),
+        "Match" => Match::restore(py, state),
+        "Quote" => Quote::restore(py, state),
+        _ => return None,
+    })
+}
 
 /// `value` itself, or its `core` attribute: the Python `akinv.Order` and `akinv.Pricing`
 /// carry their core object there, so every call takes either.

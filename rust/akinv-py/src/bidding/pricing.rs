@@ -1,15 +1,19 @@
 //! Orders, pricings and quotes.
 
+use crate::pickle::{self, Reduced, Restored};
+use crate::report::{py_list_repr, py_opt_repr, py_repr};
 use akinv_core as core;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use super::order_of;
 
 /// A canonical order, read by the core (the Python `akinv.Order` builds it).
-#[pyclass(module = "akinv._akinv", frozen, name = "OrderCore")]
+#[pyclass(module = "akinv._akinv", frozen, eq, name = "OrderCore")]
+#[derive(PartialEq)]
 pub struct OrderCore {
     pub(super) inner: Arc<core::order::Order>,
     canonical: Vec<u8>,
@@ -40,13 +44,20 @@ impl OrderCore {
             (PyBytes::new(py, &slf.get().canonical),),
         ))
     }
-    fn __repr__(&self) -> String {
-        format!("OrderCore(units={})", self.inner.units.len())
+    /// Where it came from and its units' names.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let units: Vec<String> = self.inner.units.iter().map(|u| u.name.clone()).collect();
+        Ok(format!(
+            "OrderCore(source={}, units={})",
+            py_repr(py, &self.inner.source)?,
+            py_list_repr(py, &units)?
+        ))
     }
 }
 
 /// The generic price script's settings (decimal strings, as its environment holds them).
-#[pyclass(module = "akinv._akinv", frozen, name = "Pricing")]
+#[pyclass(module = "akinv._akinv", frozen, eq, name = "Pricing")]
+#[derive(PartialEq)]
 pub struct Pricing {
     pub(super) inner: Arc<core::price::Pricing>,
     settings: Vec<(String, String)>,
@@ -117,18 +128,19 @@ impl Pricing {
         }
         Ok(((), kwargs))
     }
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let parts: Vec<String> = self
             .settings
             .iter()
-            .map(|(n, v)| format!("{n}={v:?}"))
-            .collect();
-        format!("Pricing({})", parts.join(", "))
+            .map(|(n, v)| Ok(format!("{n}={}", py_repr(py, v)?)))
+            .collect::<PyResult<_>>()?;
+        Ok(format!("Pricing({})", parts.join(", ")))
     }
 }
 
 /// What the price script prints for an order, and the parts it added up.
-#[pyclass(module = "akinv._akinv", frozen, name = "Quote")]
+#[pyclass(module = "akinv._akinv", frozen, eq, name = "Quote")]
+#[derive(PartialEq, Serialize, Deserialize)]
 pub struct Quote {
     pub(super) inner: core::price::Quote,
 }
@@ -136,6 +148,11 @@ pub struct Quote {
 impl Quote {
     pub(super) fn new(inner: core::price::Quote) -> Quote {
         Quote { inner }
+    }
+
+    pub(super) fn restore(py: Python<'_>, state: &[u8]) -> Restored {
+        let restored: Quote = pickle::decode(state)?;
+        pickle::new(py, restored)
     }
 }
 
@@ -207,13 +224,25 @@ impl Quote {
         dict.set_item("gpus", self.gpus(py)?)?;
         Ok(dict)
     }
-    fn __repr__(&self) -> String {
-        match &self.inner.rate {
-            Some(rate) => format!(
-                "Quote({rate}{} per block, {} USD a month)",
-                self.inner.denom, self.inner.usd_per_month
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        pickle::reduce(py, "Quote", self)
+    }
+    /// The bid (its rate per block and USD a month), or why the script refuses.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let q = &self.inner;
+        let refusal = match q.rate {
+            Some(_) => String::new(),
+            None => format!(
+                ", exit_code={}, stderr={}",
+                q.exit_code,
+                py_repr(py, &q.stderr)?
             ),
-            None => format!("Quote(refused: {})", self.inner.stderr),
-        }
+        };
+        Ok(format!(
+            "Quote(rate={}, denom={}, usd_per_month={}{refusal})",
+            py_opt_repr(py, q.rate.as_deref())?,
+            py_repr(py, &q.denom)?,
+            py_repr(py, &q.usd_per_month)?
+        ))
     }
 }

@@ -1,8 +1,7 @@
 //! Findings, and what sanitizing changed.
 
 use super::{finding_value, py_opt_repr, py_repr, Report};
-use crate::pickle::{self, Part, Reduced};
-use crate::state::{self, Writer};
+use crate::pickle::{self, Failure, Part, Reduced, Restored};
 use akinv_core as core;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -63,7 +62,7 @@ impl Finding {
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
         let part = pickle::part_of(&self.report, Part::Finding(self.index));
-        pickle::reduce(py, "Finding", pickle::report_state(&part))
+        pickle::reduce(py, "Finding", &part)
     }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let f = self.get();
@@ -149,9 +148,7 @@ impl Change {
             .is_ok_and(|o| o.inner == self.inner)
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
-        let mut w = Writer::new();
-        state::write_edits(&mut w, std::slice::from_ref(&self.inner));
-        pickle::reduce(py, "Change", w)
+        pickle::reduce(py, "Change", &self.inner)
     }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let e = &self.inner;
@@ -176,6 +173,17 @@ pub struct Sanitized {
 }
 
 impl Sanitized {
+    pub(crate) fn restore(py: Python<'_>, state: &[u8]) -> Restored {
+        let (data, report, changes): (&serde_bytes::Bytes, core::Report, Vec<core::Edit>) =
+            pickle::decode(state)?;
+        let sanitized = Sanitized {
+            data: pyo3::types::PyBytes::new(py, data).unbind(),
+            report: Py::new(py, Report::new(report)).map_err(Failure::from)?,
+            changes,
+        };
+        pickle::new(py, sanitized)
+    }
+
     pub fn new(py: Python<'_>, s: core::Sanitized) -> PyResult<Sanitized> {
         Ok(Sanitized {
             data: pyo3::types::PyBytes::new(py, &s.data).unbind(),
@@ -210,11 +218,12 @@ impl Sanitized {
         })
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
-        let mut w = Writer::new();
-        state::write_bytes(&mut w, self.data.as_bytes(py));
-        state::write_report(&mut w, &self.report.get().inner);
-        state::write_edits(&mut w, &self.changes);
-        pickle::reduce(py, "Sanitized", w)
+        let state = (
+            serde_bytes::Bytes::new(self.data.as_bytes(py)),
+            &*self.report.get().inner,
+            &self.changes,
+        );
+        pickle::reduce(py, "Sanitized", &state)
     }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(

@@ -18,15 +18,15 @@ use resources::{counters_dict, gpu_dict, node_dict, reserved_dict, totals_dict, 
 pub use resources::{GpuDevice, GpuGroup, NodeSummary, Totals, Usage};
 
 /// A string as Python writes it in a repr.
-pub(super) fn py_repr(py: Python<'_>, text: &str) -> PyResult<String> {
+pub(crate) fn py_repr(py: Python<'_>, text: &str) -> PyResult<String> {
     Ok(PyString::new(py, text).repr()?.to_str()?.to_owned())
 }
 
-pub(super) fn py_opt_repr(py: Python<'_>, text: Option<&str>) -> PyResult<String> {
+pub(crate) fn py_opt_repr(py: Python<'_>, text: Option<&str>) -> PyResult<String> {
     text.map_or_else(|| Ok("None".to_owned()), |t| py_repr(py, t))
 }
 
-pub(super) fn py_bool(value: bool) -> &'static str {
+pub(crate) fn py_bool(value: bool) -> &'static str {
     if value {
         "True"
     } else {
@@ -34,7 +34,7 @@ pub(super) fn py_bool(value: bool) -> &'static str {
     }
 }
 
-pub(super) fn py_list_repr(py: Python<'_>, items: &[String]) -> PyResult<String> {
+pub(crate) fn py_list_repr(py: Python<'_>, items: &[String]) -> PyResult<String> {
     let items: Vec<String> = items
         .iter()
         .map(|i| py_repr(py, i))
@@ -221,7 +221,7 @@ impl Report {
             .is_ok_and(|o| o.inner == self.inner)
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
-        pickle::reduce(py, "Report", pickle::report_state(&self.inner))
+        pickle::reduce(py, "Report", &*self.inner)
     }
     /// The shape, the verdict, and findings counted by code.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -2,7 +2,6 @@
 
 use super::{py_list_repr, py_opt_repr, py_repr};
 use crate::pickle::{self, Part, Reduced};
-use crate::state::{self, Writer};
 use akinv_core as core;
 use core::Amount;
 use pyo3::intern;
@@ -53,9 +52,7 @@ impl Usage {
         usage_dict(py, &self.inner)
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
-        let mut w = Writer::new();
-        state::write_triple(&mut w, &self.inner);
-        pickle::reduce(py, "Usage", w)
+        pickle::reduce(py, "Usage", &self.inner)
     }
     fn __repr__(&self) -> String {
         usage_repr(&self.inner)
@@ -170,9 +167,7 @@ impl GpuDevice {
         device_dict(py, &self.inner)
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
-        let mut w = Writer::new();
-        state::write_device(&mut w, &self.inner);
-        pickle::reduce(py, "GpuDevice", w)
+        pickle::reduce(py, "GpuDevice", &self.inner)
     }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         device_repr(py, &self.inner)
@@ -261,7 +256,7 @@ impl NodeSummary {
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
         let part = pickle::part_of(&self.report, Part::Node(self.index));
-        pickle::reduce(py, "NodeSummary", pickle::report_state(&part))
+        pickle::reduce(py, "NodeSummary", &part)
     }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let node = self.get();
@@ -347,7 +342,7 @@ impl Totals {
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
         let part = pickle::part_of(&self.report, Part::Totals);
-        pickle::reduce(py, "Totals", pickle::report_state(&part))
+        pickle::reduce(py, "Totals", &part)
     }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let totals = &self.report.totals;
@@ -438,7 +433,7 @@ impl GpuGroup {
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
         let part = pickle::part_of(&self.report, Part::Gpu(self.index));
-        pickle::reduce(py, "GpuGroup", pickle::report_state(&part))
+        pickle::reduce(py, "GpuGroup", &part)
     }
     /// A label the document did not give (legacy nodes list no devices) shows as `?`.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
