@@ -3,7 +3,9 @@
 //!
 //! Memory is bounded whatever the input: a document is kept only until it passes the limit;
 //! past it its bytes go by in pieces (for a copy) and are dropped, and its end is still found,
-//! in linear time. The format is told from the stream's first lines ([`sniff`]) unless given.
+//! in linear time. What was kept of it is let go a few blocks a call, so a reader that copies
+//! the pieces never holds a second copy of it. The format is told from the stream's first
+//! lines ([`sniff`]) unless given.
 //!
 //! A document of JSON texts ends where its value does ([`grammar`]). Where the text stops being
 //! JSON, the document runs on to the next line that starts with `{` or `[` (where `jq .` and
@@ -12,15 +14,48 @@
 
 mod compact;
 mod grammar;
+mod piece;
 mod sniff;
 
 pub use compact::compact;
 pub use grammar::{Grammar, Step, MAX_NESTING};
+pub use piece::{Kind, Piece, Position};
 
-use crate::error::DocumentError;
 use crate::lines::line_text;
 use std::collections::VecDeque;
 use std::ops::Range;
+
+/// What was kept of a refused document is let go a piece of at most this size a call, so a
+/// reader that copies it holds a few megabytes more, not a second copy of it.
+const RELEASE_BYTES: usize = 4 << 20;
+/// A carried document is kept in parts of at most this size: each part grows by doubling, so
+/// keeping is linear, and no reallocation ever copies more than a part (a 256 MiB document in
+/// one buffer passes through 384 MiB while it doubles). 31 MiB, not 32: with its header a part
+/// then fits one 32 MiB block of mimalloc's arenas, where 32 MiB would take two.
+const PART_BYTES: usize = 31 << 20;
+
+/// Appends `bytes` to the parts of a carried document.
+fn append(parts: &mut Vec<Vec<u8>>, mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        let room = match parts.last() {
+            Some(last) if last.len() < PART_BYTES => PART_BYTES - last.len(),
+            _ => {
+                parts.push(Vec::with_capacity(bytes.len().min(PART_BYTES)));
+                PART_BYTES
+            }
+        };
+        let (now, later) = bytes.split_at(bytes.len().min(room));
+        let last = parts.last_mut().expect("a part to append to");
+        if last.capacity() - last.len() < now.len() {
+            let wanted = (2 * last.capacity())
+                .max(last.len() + now.len())
+                .min(PART_BYTES);
+            last.reserve_exact(wanted - last.len());
+        }
+        last.extend_from_slice(now);
+        bytes = later;
+    }
+}
 
 /// How a stream holds its documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,99 +66,6 @@ pub enum Format {
     Documents,
 }
 
-/// What a piece of the stream is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// One whole JSON value (documents).
-    Value,
-    /// One non-blank line, without its line ending (JSON Lines): whether it is JSON is for the
-    /// reader to say.
-    Line,
-    /// A document that is not JSON, up to the next line that opens a value, or the end.
-    Malformed,
-    /// Part of a document larger than the limit, which goes by without being kept.
-    TooLarge,
-    /// What there was of the last document when the input was cut short (a damaged file).
-    Cut,
-}
-
-/// A place in the stream: 1-based line, and 1-based column in characters (UTF-8 continuation
-/// bytes do not start one), as the core's error positions count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Position {
-    pub line: u64,
-    pub column: u64,
-}
-
-impl Position {
-    const START: Position = Position { line: 1, column: 1 };
-
-    /// The position after `bytes`.
-    fn advance(&mut self, bytes: &[u8]) {
-        let newlines = memchr::memchr_iter(b'\n', bytes).count() as u64;
-        let after = match memchr::memrchr(b'\n', bytes) {
-            Some(last) => {
-                self.line = self.line.saturating_add(newlines);
-                self.column = 1;
-                &bytes[last + 1..]
-            }
-            None => bytes,
-        };
-        let characters = after.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64;
-        self.column = self.column.saturating_add(characters);
-    }
-}
-
-/// A document, or one piece of a document too large to keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Piece<'a> {
-    pub kind: Kind,
-    pub bytes: &'a [u8],
-    /// Where `bytes` starts in the stream: the document's first line is `start.line`.
-    pub start: Position,
-    /// The first and the last piece of its document (a document that was kept is both).
-    pub first: bool,
-    pub last: bool,
-    /// The document's size in bytes up to the end of this piece.
-    pub size: u64,
-    /// The stream holds this one document and nothing else (set on its last piece).
-    pub only: bool,
-    /// For a document alone, the line ending the stream ends with (`\r\n`, `\n` or none):
-    /// what it is written back with in its own shape.
-    pub ending: &'static [u8],
-}
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-impl Piece<'_> {
-    /// `error`, from reading this piece alone, with its position moved to where it is in the
-    /// stream (the core reads a document after its byte order mark).
-    pub fn locate(&self, error: DocumentError) -> DocumentError {
-        match error {
-            DocumentError::Malformed {
-                message,
-                line,
-                column,
-            } => {
-                let (line, column) = if line <= 1 {
-                    let mark = u64::from(self.bytes.starts_with(BOM));
-                    let shift = self.start.column.saturating_add(mark).saturating_sub(1);
-                    (self.start.line, (column as u64).saturating_add(shift))
-                } else {
-                    let shift = self.start.line.saturating_sub(1);
-                    ((line as u64).saturating_add(shift), column as u64)
-                };
-                DocumentError::Malformed {
-                    message,
-                    line: usize::try_from(line).unwrap_or(usize::MAX),
-                    column: usize::try_from(column).unwrap_or(usize::MAX),
-                }
-            }
-            other => other,
-        }
-    }
-}
-
 /// Where a piece's bytes are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Source {
@@ -131,6 +73,8 @@ enum Source {
     Block(Range<usize>),
     /// In `done`: a document that began in an earlier block.
     Done,
+    /// In the first of `refused`: what was kept of a document before it was refused.
+    Refused(Range<usize>),
     /// In `held`: the first document, kept until the stream shows whether another follows.
     Held,
     /// A newline held back at the end of the previous block.
@@ -196,10 +140,17 @@ struct State {
     tail: [u8; 2],
     grammar: Grammar,
     open: Option<Open>,
-    /// The open document's bytes from earlier blocks, while it is kept.
-    carry: Vec<u8>,
+    /// The open document's bytes from earlier blocks, while it is kept, in parts (see
+    /// [`PART_BYTES`]); when it is refused, each part is let go as a piece, without a copy.
+    carry: Vec<Vec<u8>>,
+    carried: u64,
     /// A document that began in an earlier block, finished by the current call.
     done: Vec<u8>,
+    /// The parts of a document refused after it was kept, and the pieces of them to let go of
+    /// (each with whether it ends its part, which then goes at the next call).
+    refused: VecDeque<Vec<u8>>,
+    queue: VecDeque<(Range<usize>, Cut, bool)>,
+    part_done: bool,
     /// The last piece of the first document (documents only), until a second one begins.
     held: Option<Cut>,
     held_bytes: Vec<u8>,
@@ -230,7 +181,11 @@ impl<B: AsRef<[u8]>> Splitter<B> {
                 grammar: Grammar::new(),
                 open: None,
                 carry: Vec::new(),
+                carried: 0,
                 done: Vec::new(),
+                refused: VecDeque::new(),
+                queue: VecDeque::new(),
+                part_done: false,
                 held: None,
                 held_bytes: Vec::new(),
                 begun: 0,
@@ -287,6 +242,7 @@ impl<B: AsRef<[u8]>> Splitter<B> {
                 bytes: match cut.source {
                     Source::Block(range) => &block[range],
                     Source::Done => &state.done,
+                    Source::Refused(range) => &state.refused[0][range],
                     Source::Held => &state.held_bytes,
                     Source::Newline => b"\n",
                     Source::Empty => &[],
@@ -303,14 +259,25 @@ impl<B: AsRef<[u8]>> Splitter<B> {
 
     fn cuts(&mut self, max: usize) -> Vec<Cut> {
         let mut cuts = Vec::new();
+        self.state.done.clear();
         loop {
+            // A part of a refused document all let go, and no piece of it is borrowed.
+            if cuts.is_empty() && std::mem::take(&mut self.state.part_done) {
+                self.state.refused.pop_front();
+            }
+            if !self.state.queue.is_empty() {
+                self.state.release(&mut cuts);
+                if cuts.is_empty() {
+                    continue;
+                }
+                return cuts;
+            }
             if self.spent {
                 self.spent = false;
                 if let Some(block) = self.blocks.pop_front() {
                     self.state.base += block.as_ref().len() as u64;
                 }
                 self.state.at = 0;
-                self.state.done.clear();
             }
             if self.state.format.is_none() && !self.sniff() {
                 return cuts;
@@ -319,11 +286,14 @@ impl<B: AsRef<[u8]>> Splitter<B> {
                 if self.state.ended && !self.state.finished {
                     self.state.finish(&mut cuts);
                 }
+                if cuts.is_empty() && !self.state.queue.is_empty() {
+                    continue;
+                }
                 return cuts;
             };
             let block = block.as_ref();
             self.state.split(block, &mut cuts, max);
-            if self.state.at == block.len() {
+            if self.state.at == block.len() && self.state.queue.is_empty() {
                 self.state.block_end(block, &mut cuts);
                 self.spent = true;
             }
@@ -392,7 +362,8 @@ impl State {
     }
 
     fn split(&mut self, block: &[u8], cuts: &mut Vec<Cut>, max: usize) {
-        while self.at < block.len() && cuts.len() < max {
+        // A document refused as it ended goes first: nothing after it before it is let go.
+        while self.at < block.len() && cuts.len() < max && self.queue.is_empty() {
             match self.format {
                 Some(Format::Lines) => self.line(block, cuts),
                 _ => self.document(block, cuts),
@@ -516,27 +487,25 @@ impl State {
             if open.newline && end >= self.base {
                 cuts.push(too_large(Source::Newline, open.position, false, 0));
             }
+        } else if open.start < self.base {
+            // Began in an earlier block: its parts, and what of this block ends it (or less
+            // than the parts, when it ends before the newline that ends the last one).
+            let mut parts = std::mem::take(&mut self.carry);
+            self.carried = 0;
+            append(&mut parts, &block[..end_in_block]);
+            let mut left = size as usize;
+            for part in &mut parts {
+                part.truncate(left);
+                left -= part.len();
+            }
+            if size > self.limit {
+                self.refuse(parts, open.position, true);
+                return;
+            }
+            self.done = parts.concat();
+            cut.source = Source::Done;
         } else if size > self.limit {
             cut.kind = Kind::TooLarge;
-            if open.start < self.base {
-                // What was carried goes first, as its own piece.
-                cuts.push(Cut {
-                    source: Source::Done,
-                    last: false,
-                    size: self.carry.len() as u64,
-                    ..cut.clone()
-                });
-                self.done = std::mem::take(&mut self.carry);
-                cut.first = false;
-            }
-        } else if open.start < self.base {
-            self.done = std::mem::take(&mut self.carry);
-            if end >= self.base {
-                self.done.extend_from_slice(&block[..end_in_block]);
-            } else {
-                self.done.truncate(size as usize);
-            }
-            cut.source = Source::Done;
         }
         if kind == Kind::Line && cut.kind == Kind::Line {
             // A line without its line ending; a blank line is no document.
@@ -565,6 +534,7 @@ impl State {
         self.held_bytes = match &cut.source {
             Source::Block(range) => block[range.clone()].to_vec(),
             Source::Done => std::mem::take(&mut self.done),
+            Source::Refused(range) => self.refused[0][range.clone()].to_vec(),
             _ => Vec::new(),
         };
         self.held = Some(Cut {
@@ -573,38 +543,73 @@ impl State {
         });
     }
 
+    /// The pieces of a document kept until it passed the limit, to let go of one a call;
+    /// `ends` when the last of them ends it. Returns their size.
+    fn refuse(&mut self, parts: Vec<Vec<u8>>, position: Position, ends: bool) -> u64 {
+        let mut size = 0;
+        let mut first = true;
+        for part in parts.into_iter().filter(|part| !part.is_empty()) {
+            let mut at = 0;
+            while at < part.len() {
+                let end = part.len().min(at + RELEASE_BYTES);
+                size += (end - at) as u64;
+                let cut = too_large(Source::Empty, position, first, size);
+                self.queue.push_back((at..end, cut, end == part.len()));
+                (first, at) = (false, end);
+            }
+            self.refused.push_back(part);
+        }
+        if let Some((_, cut, _)) = self.queue.back_mut() {
+            cut.last = ends;
+        }
+        size
+    }
+
+    /// Lets go of the next piece of a refused document.
+    fn release(&mut self, cuts: &mut Vec<Cut>) {
+        let Some((range, mut cut, ends_part)) = self.queue.pop_front() else {
+            return;
+        };
+        self.part_done = ends_part;
+        cut.source = Source::Refused(range);
+        if cut.last {
+            self.keep(cut, &[], cuts);
+        } else {
+            cuts.push(cut);
+        }
+    }
+
     /// The block is used up: keep the open document's part of it, or let it go by when that
     /// takes the document past the limit.
     fn block_end(&mut self, block: &[u8], cuts: &mut Vec<Cut>) {
-        if let Some(open) = &mut self.open {
+        if let Some(mut open) = self.open.take() {
             let from = open.start.saturating_sub(self.base) as usize;
             // A document's newline at the end of a block may turn out to be the line ending
             // before the next document (when that line opens a value where this one is cut).
             let newline = self.format == Some(Format::Documents) && block.ends_with(b"\n");
             let part = &block[from..block.len() - usize::from(newline)];
-            if !open.refused && (self.carry.len() + part.len()) as u64 > self.limit {
+            if !open.refused && self.carried + part.len() as u64 > self.limit {
                 open.refused = true;
-                open.size = self.carry.len() as u64;
-                if !self.carry.is_empty() {
-                    self.done = std::mem::take(&mut self.carry);
-                    cuts.push(too_large(Source::Done, open.position, true, open.size));
-                }
+                let mut parts = std::mem::take(&mut self.carry);
+                self.carried = 0;
+                append(&mut parts, part);
+                open.size = self.refuse(parts, open.position, false);
             } else if !open.refused {
-                self.carry.extend_from_slice(&block[from..]);
-            }
-            if open.refused {
+                self.carried += (block.len() - from) as u64;
+                append(&mut self.carry, &block[from..]);
+            } else {
                 if open.newline {
                     open.size += 1;
                     cuts.push(too_large(Source::Newline, open.position, false, open.size));
                 }
                 if !part.is_empty() {
-                    let first = open.size == 0;
                     open.size += part.len() as u64;
                     let source = Source::Block(from..from + part.len());
-                    cuts.push(too_large(source, open.position, first, open.size));
+                    cuts.push(too_large(source, open.position, false, open.size));
                 }
-                open.newline = newline;
             }
+            open.newline = newline && open.refused;
+            self.open = Some(open);
         }
         self.position_at(block, block.len());
         self.tail = match block {
@@ -633,8 +638,7 @@ impl State {
             } else {
                 // Everything is carried: end is where the carried bytes end.
                 let end = self.base;
-                let (start, carried) = (open.start, self.carry.len() as u64);
-                debug_assert_eq!(start + carried, end);
+                debug_assert_eq!(open.start + self.carried, end);
                 self.close(kind, &[], end, cuts);
             }
         }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::DocumentError;
 use proptest::prelude::*;
 
 /// A piece as owned data: kind, bytes, line, column, first, last, size, only.
