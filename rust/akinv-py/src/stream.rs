@@ -11,6 +11,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Documents a call takes at most: what a result list holds, whatever the documents' size
@@ -57,10 +58,12 @@ fn outcomes<'a, T>(
     })
 }
 
-/// What sanitizing part of a stream wrote and found.
+/// What sanitizing part of a stream wrote and found. What to write stays in parts (pieces of
+/// the input borrowed, sanitized documents owned) until it is copied once, into the bytes
+/// Python writes.
 #[derive(Default)]
-struct Written {
-    data: Vec<u8>,
+struct Written<'a> {
+    parts: Vec<Cow<'a, [u8]>>,
     documents: u64,
     changed_documents: u64,
     changes: u64,
@@ -69,7 +72,7 @@ struct Written {
     dropped: u64,
 }
 
-impl Written {
+impl Written<'_> {
     fn error(&mut self, line: Option<u64>, error: DocumentError, keep: usize) {
         if self.errors.len() < keep {
             self.errors.push((line, error));
@@ -82,11 +85,11 @@ impl Written {
 /// Writes `pieces` sanitized: a document alone in its own shape (with the line ending the
 /// stream ended with), the others one a line, compact when they are JSON texts, and what
 /// cannot be read as it was.
-fn write(
-    pieces: &[Piece<'_>],
+fn write<'a>(
+    pieces: &'a [Piece<'a>],
     results: Vec<Result<core::Sanitized, DocumentError>>,
     (separate, limit, keep): (bool, usize, usize),
-) -> Written {
+) -> Written<'a> {
     let mut out = Written::default();
     let shaped = |piece: &Piece<'_>| piece.only && !separate;
     let end_of = |piece: &Piece<'_>| -> &'static [u8] {
@@ -106,8 +109,8 @@ fn write(
                 } else {
                     sanitized.data
                 };
-                out.data.extend_from_slice(&data);
-                out.data.extend_from_slice(end_of(piece));
+                out.parts.push(Cow::Owned(data));
+                out.parts.push(Cow::Borrowed(end_of(piece)));
                 out.documents += 1;
                 if !sanitized.changes.is_empty() {
                     out.changed_documents += 1;
@@ -118,13 +121,13 @@ fn write(
                 }
             }
             (_, Some((_, Err(error)))) => {
-                out.data.extend_from_slice(piece.bytes);
-                out.data.extend_from_slice(end_of(piece));
+                out.parts.push(Cow::Borrowed(piece.bytes));
+                out.parts.push(Cow::Borrowed(end_of(piece)));
                 out.documents += 1;
                 out.error(line_of(piece), error, keep);
             }
             // Pieces of a document too large to keep, and what a cut input left: as they were.
-            _ => out.data.extend_from_slice(piece.bytes),
+            _ => out.parts.push(Cow::Borrowed(piece.bytes)),
         }
     }
     out
@@ -294,14 +297,23 @@ pub struct SanitizedPart {
 }
 
 impl SanitizedPart {
-    fn new(py: Python<'_>, written: Written) -> PyResult<SanitizedPart> {
+    fn new(py: Python<'_>, written: Written<'_>) -> PyResult<SanitizedPart> {
         let errors = written
             .errors
             .iter()
             .map(|(line, error)| (*line, payload_error(error).into_value(py).into_any()))
             .collect();
+        let length = written.parts.iter().map(|part| part.len()).sum();
+        let data = PyBytes::new_with(py, length, |buffer| {
+            let mut at = 0;
+            for part in &written.parts {
+                buffer[at..at + part.len()].copy_from_slice(part);
+                at += part.len();
+            }
+            Ok(())
+        })?;
         Ok(SanitizedPart {
-            data: PyBytes::new(py, &written.data).unbind(),
+            data: data.unbind(),
             documents: written.documents,
             changed_documents: written.changed_documents,
             changes: written.changes,
