@@ -43,6 +43,11 @@ class SanitizeSummary:
     reasons: Counter[str] = field(default_factory=Counter)
     dropped_errors: int = 0
 
+    @property
+    def unreadable(self) -> int:
+        """Documents copied unchanged because they could not be read, listed or not."""
+        return len(self.errors) + self.dropped_errors
+
     def _add(self, source: str, part: SanitizedPart) -> None:
         self.documents += part.documents
         self.changed_documents += part.changed_documents

@@ -1,9 +1,9 @@
 """Reading a source in blocks, and handing them to the core's splitter.
 
 Plain files, gzip (a damaged stream is read up to its damage) and standard input are read a
-block at a time, the next block on a helper thread while the core works on the current one:
-reads and the core both release the GIL. About three blocks are alive at a time, plus the
-document the splitter is assembling (at most its limit).
+block at a time; a file's next block is read on a helper thread while the core works on the
+current one (reads and the core both release the GIL). About three blocks are alive at a time,
+plus the document the splitter is assembling (at most its limit).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def _read_block(handle: _Stream, size: int) -> tuple[bytes, BaseException | None
     began (healthy blocks keep the one fast read), or from the outset when the file cannot seek
     (a pipe)."""
     if not isinstance(handle, gzip.GzipFile):
-        return handle.read(size), None
+        return (handle.read(size) if _is_file(handle) else _read_pipe(handle, size)), None
     fileobj = handle.fileobj
     if not (isinstance(fileobj, io.IOBase) and fileobj.seekable()):
         return _read_pieces(handle, size)
@@ -120,6 +120,19 @@ def _read_block(handle: _Stream, size: int) -> tuple[bytes, BaseException | None
         except READ_ERRORS:
             return b"", error
         return _read_pieces(handle, size)[0], error
+
+
+def _read_pipe(handle: IO[bytes], size: int) -> bytes:
+    """Up to ``size`` bytes of a pipe, one read at a time. ``BufferedReader.read(size)`` loops over
+    reads in C without a check for signals between them: a Ctrl-C that lands during a read that
+    returns data leaves the next one waiting for the writer, and the run does not stop."""
+    read1 = getattr(handle, "read1", handle.read)
+    pieces: list[bytes] = []
+    missing = size
+    while missing > 0 and (piece := read1(missing)):
+        pieces.append(piece)
+        missing -= len(piece)
+    return b"".join(pieces)
 
 
 def _read_pieces(handle: gzip.GzipFile, size: int) -> tuple[bytes, BaseException | None]:
@@ -135,8 +148,7 @@ def _read_pieces(handle: gzip.GzipFile, size: int) -> tuple[bytes, BaseException
 
 
 class _Pending:
-    """One block being read on a daemon thread (a read blocked on a pipe must not keep the
-    process alive after Ctrl-C)."""
+    """One block of a file being read on a helper thread."""
 
     def __init__(self, handle: _Stream, size: int) -> None:
         self._result: tuple[bytes, BaseException | None] = (b"", None)
@@ -154,21 +166,25 @@ class _Pending:
         return self._result
 
 
-def _waits(handle: _Stream) -> bool:
-    """Whether a read of ``handle`` ends by itself (a file), or may wait on a writer (a pipe)."""
+def _is_file(handle: _Stream) -> bool:
+    """Whether a read of ``handle`` ends by itself (a file), or may wait on a writer (a pipe).
+
+    A pipe (standard input) is read on the caller's thread: a helper blocked on it could not be
+    stopped by Ctrl-C, nor joined, and a daemon one holding stdin's lock makes the interpreter
+    abort at exit."""
     raw = handle.fileobj if isinstance(handle, gzip.GzipFile) else handle
     return isinstance(raw, io.IOBase) and raw.seekable()
 
 
 def _read_ahead(handle: _Stream, size: int) -> Generator[bytes, None, None]:
     """The blocks of ``handle``, then a raise of the error that stopped it, if any; ``handle``
-    is closed at the end (standard input excepted). After a full first block each next one is
-    read on a helper thread while the caller works on the current one."""
+    is closed at the end (standard input excepted). After a full first block of a file each
+    next one is read on a helper thread while the caller works on the current one."""
     pending: _Pending | None = None
     try:
         block, error = _read_block(handle, size)
         # Most files fit in one block: a thread only for those that do not.
-        ahead = len(block) == size and error is None
+        ahead = len(block) == size and error is None and _is_file(handle)
         while block:
             if error is None:
                 pending = _Pending(handle, size) if ahead else None
@@ -180,13 +196,10 @@ def _read_ahead(handle: _Stream, size: int) -> Generator[bytes, None, None]:
         if error is not None:
             raise error
     finally:
-        # Stopped early: the helper is done with the handle before it is closed. A read that
-        # waits on a pipe (Ctrl-C while stdin is idle) is left to its daemon thread, and its
-        # handle open.
-        if pending is not None and _waits(handle):
+        # Stopped early: the helper is done with the handle before it is closed.
+        if pending is not None:
             pending.thread.join()
-        if pending is None or not pending.thread.is_alive():
-            _close(handle)
+        _close(handle)
 
 
 def _close(handle: _Stream) -> None:
