@@ -65,35 +65,10 @@ impl Sniffer {
                     }
                     self.grammar.reset();
                 }
-                State::First | State::Second => {
-                    let line = memchr::memchr(b'\n', rest);
-                    let first = self.state == State::First;
-                    match (self.grammar.feed(&rest[..line.unwrap_or(rest.len())]), line) {
-                        (Step::End(end), _) => {
-                            at += end;
-                            self.state = if first {
-                                State::FirstRest
-                            } else {
-                                State::SecondRest
-                            };
-                        }
-                        (Step::More, None) => return None,
-                        // A number the line ends is a whole value.
-                        (Step::More, Some(end)) if first && self.grammar.may_end() => {
-                            at += end + 1;
-                            self.state = State::AfterFirst;
-                        }
-                        (Step::More, Some(end)) if first => {
-                            at += end + 1;
-                            self.state = State::BlankSecond;
-                        }
-                        (Step::Error(error), _) if first => {
-                            at += error;
-                            self.state = State::SkipFirst;
-                        }
-                        _ => return Some(Format::Documents),
-                    }
-                }
+                State::First | State::Second => match self.value(rest) {
+                    Ok(read) => at += read,
+                    Err(decided) => return decided,
+                },
                 State::FirstRest | State::SecondRest => {
                     let other = rest
                         .iter()
@@ -113,6 +88,38 @@ impl Sniffer {
             }
         }
         None
+    }
+
+    /// Reads on in the value that starts the first or second line: how many bytes it took, or
+    /// the format once they show it (`None`: more is needed).
+    fn value(&mut self, rest: &[u8]) -> Result<usize, Option<Format>> {
+        let line = memchr::memchr(b'\n', rest);
+        let first = self.state == State::First;
+        match (self.grammar.feed(&rest[..line.unwrap_or(rest.len())]), line) {
+            (Step::End(end), _) => {
+                self.state = if first {
+                    State::FirstRest
+                } else {
+                    State::SecondRest
+                };
+                Ok(end)
+            }
+            (Step::More, None) => Err(None),
+            // A number the line ends is a whole value.
+            (Step::More, Some(end)) if first && self.grammar.may_end() => {
+                self.state = State::AfterFirst;
+                Ok(end + 1)
+            }
+            (Step::More, Some(end)) if first => {
+                self.state = State::BlankSecond;
+                Ok(end + 1)
+            }
+            (Step::Error(error), _) if first => {
+                self.state = State::SkipFirst;
+                Ok(error)
+            }
+            _ => Err(Some(Format::Documents)),
+        }
     }
 
     /// The stream ended: the format of what was seen.
