@@ -4,7 +4,7 @@ standard input, validated lazily; what cannot be read is a result, never an exce
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from akinv import _akinv
@@ -79,15 +79,7 @@ def _scan(
             yield ScanResult(source.path, None, None, error)
             continue
         stream = document_stream(source, max_document_bytes)
-
-        def results(source: Source = source, stream: DocumentStream = stream) -> Iterable[ScanResult]:
-            while outcomes := stream.validate(threads=threads, schema=schema, policy=policy):
-                for line, outcome in outcomes:
-                    if isinstance(outcome, PayloadError):
-                        yield ScanResult(source.path, line, None, outcome)
-                    else:
-                        yield ScanResult(source.path, line, outcome, None)
-
+        check = (threads, schema, policy)
         failure: ReadFailure | None = None
         read = False
         for block in blocks(source, batch_bytes):
@@ -96,9 +88,25 @@ def _scan(
                 break
             read = True
             stream.push(block)
-            yield from results()
+            yield from _results(source, stream, *check)
         stream.end(cut=failure is not None)
-        yield from results()
+        yield from _results(source, stream, *check)
         if failure is not None:
             error = failure.describe(source.path, stream.line if read else None)
             yield ScanResult(source.path, None, None, error)
+
+
+def _results(
+    source: Source,
+    stream: DocumentStream,
+    threads: int | None,
+    schema: Schema | None,
+    policy: Policy | None,
+) -> Iterator[ScanResult]:
+    """The results of the documents ``stream`` has found so far."""
+    while outcomes := stream.validate(threads=threads, schema=schema, policy=policy):
+        for line, outcome in outcomes:
+            if isinstance(outcome, PayloadError):
+                yield ScanResult(source.path, line, None, outcome)
+            else:
+                yield ScanResult(source.path, line, outcome, None)

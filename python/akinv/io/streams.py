@@ -158,7 +158,7 @@ class _Pending:
     def _run(self, handle: _Stream, size: int) -> None:
         try:
             self._result = _read_block(handle, size)
-        except BaseException as error:  # noqa: BLE001 - handed to the reader's thread
+        except BaseException as error:  # noqa: BLE001 - raised on the caller's thread
             self._result = (b"", error)
 
     def result(self) -> tuple[bytes, BaseException | None]:

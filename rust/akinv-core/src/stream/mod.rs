@@ -130,6 +130,8 @@ struct State {
     ended: bool,
     cut: bool,
     finished: bool,
+    /// Everything has been handed out.
+    closed: bool,
     /// Offset in the front block, and the stream offset of that block.
     at: usize,
     base: u64,
@@ -173,6 +175,7 @@ impl<B: AsRef<[u8]>> Splitter<B> {
                 ended: false,
                 cut: false,
                 finished: false,
+                closed: false,
                 at: 0,
                 base: 0,
                 counted: 0,
@@ -286,8 +289,15 @@ impl<B: AsRef<[u8]>> Splitter<B> {
                 if self.state.ended && !self.state.finished {
                     self.state.finish(&mut cuts);
                 }
-                if cuts.is_empty() && !self.state.queue.is_empty() {
-                    continue;
+                if !self.state.queue.is_empty() {
+                    // The last document was refused as the stream ended: let it go first.
+                    if cuts.is_empty() {
+                        continue;
+                    }
+                    return cuts;
+                }
+                if self.state.finished {
+                    self.state.last(&mut cuts);
                 }
                 return cuts;
             };
@@ -619,7 +629,7 @@ impl State {
         };
     }
 
-    /// The stream ended: the open document ends with it, then the held one goes.
+    /// The stream ended: the open document ends with it.
     fn finish(&mut self, cuts: &mut Vec<Cut>) {
         self.finished = true;
         if let Some(open) = &self.open {
@@ -641,6 +651,14 @@ impl State {
                 debug_assert_eq!(open.start + self.carried, end);
                 self.close(kind, &[], end, cuts);
             }
+        }
+    }
+
+    /// After the last document: the first one, held until now, or an empty one when there was
+    /// none.
+    fn last(&mut self, cuts: &mut Vec<Cut>) {
+        if std::mem::replace(&mut self.closed, true) {
+            return;
         }
         if let Some(mut held) = self.held.take() {
             held.only = self.begun == 1 && !self.cut;

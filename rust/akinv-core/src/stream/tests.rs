@@ -111,6 +111,18 @@ fn one_document_alone_is_said_to_be_alone() {
 }
 
 #[test]
+fn a_document_refused_as_the_stream_ends_is_let_go_whole() {
+    // Found by the stream fuzz target: the held first document was lost when it was refused
+    // at the end of the stream (its pieces were let go after the held one had been looked for).
+    let pieces = split_with(b"\0\n", Some(Format::Documents), 1, 2, usize::MAX);
+    let found: Vec<_> = pieces
+        .iter()
+        .map(|p| (p.0, p.1.clone(), p.5, p.7))
+        .collect();
+    assert_eq!(found, [(Kind::TooLarge, b"\0\n".to_vec(), true, true)]);
+}
+
+#[test]
 fn no_document_where_one_was_expected_is_an_empty_one() {
     for text in [&b""[..], b" \n "] {
         let pieces = split(text, None);
