@@ -339,7 +339,7 @@ proptest! {
         text in stream_text(),
         block in 1usize..40,
         max in 1usize..4,
-        limit in 8usize..200,
+        limit in 1usize..200,
         format in prop::option::of(prop_oneof![Just(Format::Lines), Just(Format::Documents)]),
     ) {
         let whole = merged(split_with(&text, format, limit, text.len().max(1), usize::MAX));
