@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
@@ -17,14 +18,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import akinv
+import akinv.io.output
 
 GOOD = dumps(legacy(legacy_node()))
 WRAPPED = dumps(legacy(legacy_node(gpu=2**64 - 1)))
 V1 = dumps(v1(v1_node()))
 
 
+def compact(document: bytes) -> bytes:
+    """The document on one line without blank space between tokens (the tests' documents have
+    no blank space in strings)."""
+    return json.dumps(json.loads(document), separators=(",", ":")).encode()
+
+
 def write_lines(path: Path, lines: list[bytes]) -> None:
-    opener = gzip.open if path.suffix == ".gz" else open
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
     with opener(path, "wb") as handle:
         handle.write(b"\n".join(lines) + b"\n")
 
@@ -35,7 +43,8 @@ def test_scan_json_lines_with_source_and_line(tmp_path: Path) -> None:
     results = list(akinv.scan([path]))
     assert [(r.line, r.ok) for r in results] == [(1, True), (3, False), (4, False), (5, True)]
     assert results[1].report is not None and results[1].report.findings[0].code == "wrapped-negative"
-    assert results[2].error is not None and results[2].error.line == 1
+    # Positions name the line in the file, not in the line read alone.
+    assert results[2].error is not None and (results[2].error.line, results[2].error.column) == (4, 2)
     assert all(r.source == str(path) for r in results)
 
 
@@ -136,7 +145,18 @@ def test_damaged_gzip_document_is_a_result(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(V1)[:-12])
     [result] = list(akinv.scan([path]))
     assert result.report is None and result.error is not None
-    assert result.error.message.startswith(f"cannot read {path}: ")
+    assert result.error.message.startswith(f"cannot read {path} from line 1: ")
+    [result] = list(akinv.scan([tmp_path / "missing.json.gz"]))
+    assert result.error is not None and result.error.message.startswith("cannot read ")
+    assert " from line" not in result.error.message
+
+
+def open_files() -> set[str]:
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            found.add(os.readlink(f"/proc/self/fd/{fd}"))
+    return found
 
 
 def test_stopping_a_scan_early_stops_its_reader(tmp_path: Path) -> None:
@@ -144,9 +164,10 @@ def test_stopping_a_scan_early_stops_its_reader(tmp_path: Path) -> None:
     write_lines(path, [GOOD] * 300)
     results = akinv.scan([path], batch_bytes=2000)
     assert next(results).ok
-    assert any(t.name.startswith("akinv-read") for t in threading.enumerate())
+    assert str(path) in open_files()
     results.close()
     assert not any(t.name.startswith("akinv-read") for t in threading.enumerate())
+    assert str(path) not in open_files()
 
 
 @pytest.mark.parametrize("source", ["stdin", "file"])
@@ -157,14 +178,13 @@ def test_json_lines_of_any_name_stream_past_the_document_limit(
     # document cut at the size limit (made small here: 5,000 bytes).
     lines = [GOOD if i % 3 else WRAPPED for i in range(300)]
     data = b"\n".join(lines) + b"\n"
-    monkeypatch.setattr(akinv.files, "MAX_DOCUMENT_BYTES", 5000)
     if source == "stdin":
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
         path = "-"
     else:
         path = str(tmp_path / "history.log")
         Path(path).write_bytes(data)
-    results = list(akinv.scan([path], batch_bytes=1000))
+    results = list(akinv.scan([path], batch_bytes=1000, max_document_bytes=5000))
     assert [r.line for r in results] == list(range(1, 301))
     assert [r.ok for r in results] == [i % 3 != 0 for i in range(300)]
 
@@ -274,7 +294,6 @@ def test_in_place_keeps_the_mode_and_a_symlink(tmp_path: Path) -> None:
 def test_in_place_failure_keeps_the_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A write error while copying an over-limit document was taken for a read error, and the
     # cut output replaced the input.
-    monkeypatch.setattr(akinv.files, "MAX_DOCUMENT_BYTES", 5000)
     path = tmp_path / "big.json"
     data = dumps(legacy(*(legacy_node(f"node{i}") for i in range(40))))
     path.write_bytes(data)
@@ -286,9 +305,9 @@ def test_in_place_failure_keeps_the_input(tmp_path: Path, monkeypatch: pytest.Mo
         if written > 2000:
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(akinv.files._Tail, "write", write)
+    monkeypatch.setattr(akinv.io.output.Output, "write", write)
     with pytest.raises(OSError, match="No space left"):
-        akinv.sanitize_file(path, path, batch_bytes=1000)
+        akinv.sanitize_file(path, path, batch_bytes=1000, max_document_bytes=5000)
     assert path.read_bytes() == data
     assert [p.name for p in tmp_path.iterdir()] == ["big.json"]
 
@@ -318,7 +337,6 @@ def test_a_document_over_the_limit_is_copied_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
 ) -> None:
     # sanitize said "copied unchanged" but wrote nothing (.json) or cut the copy at the limit.
-    monkeypatch.setattr(akinv.files, "MAX_DOCUMENT_BYTES", 5000)
     data = dumps(legacy(*(legacy_node(f"node{i}", gpu=2**64 - 1) for i in range(40))))
     assert len(data) > 5000
     if source == "stdin":
@@ -328,9 +346,10 @@ def test_a_document_over_the_limit_is_copied_whole(
         path = str(tmp_path / source)
         (gzip.open if source.endswith(".gz") else open)(path, "wb").write(data)  # noqa: SIM115
     out = tmp_path / "out.json"
-    summary = akinv.sanitize_file(path, out, batch_bytes=1000)
+    summary = akinv.sanitize_file(path, out, batch_bytes=1000, max_document_bytes=5000)
     assert out.read_bytes() == data
     assert summary.documents == 1 and "larger than the 5000-byte limit" in summary.errors[0][2]
+    assert f"document of {len(data)} bytes" in summary.errors[0][2]
 
 
 def test_sanitize_file_of_a_directory_separates_documents(tmp_path: Path) -> None:
@@ -341,29 +360,39 @@ def test_sanitize_file_of_a_directory_separates_documents(tmp_path: Path) -> Non
     akinv.sanitize_file(tmp_path / "in", out)
     lines = out.read_bytes().splitlines()
     assert [json.loads(line)["cluster"]["leases"] for line in lines] == [1, 1]
-    assert lines[1] == WRAPPED.replace(b"18446744073709551615", b"0")
+    # One compact document a line: only the blank space between tokens went.
+    assert lines[1] == compact(WRAPPED.replace(b"18446744073709551615", b"0"))
 
 
-def test_a_directory_skips_what_is_not_a_regular_file(tmp_path: Path) -> None:
-    # os.walk lists a FIFO among the files: opening one blocked the scan for good.
+def test_a_directory_reports_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    # os.walk lists a FIFO among the files: opening one blocked the scan for good. Both were
+    # then skipped without a word, and so were names in capitals (issue 13, case 9).
     write_lines(tmp_path / "a.jsonl", [GOOD])
     os.mkfifo(tmp_path / "b.json")
     (tmp_path / "c.json").symlink_to(tmp_path / "missing.json")
-    assert [(Path(r.source).name, r.ok) for r in akinv.scan([tmp_path])] == [("a.jsonl", True)]
+    (tmp_path / "D.JSON").write_bytes(GOOD)
+    write_lines(tmp_path / "E.JSONL.GZ", [GOOD, WRAPPED])
+    (tmp_path / "notes.txt").write_text("not a status file")
+    results = [(Path(r.source).name, r.line, r.ok, r.error and r.error.message) for r in akinv.scan([tmp_path])]
+    assert results == [
+        ("D.JSON", None, True, None),
+        ("E.JSONL.GZ", 1, True, None),
+        ("E.JSONL.GZ", 2, False, None),
+        ("a.jsonl", 1, True, None),
+        ("b.json", None, False, f"cannot read {tmp_path / 'b.json'}: not a regular file"),
+        ("c.json", None, False, f"cannot read {tmp_path / 'c.json'}: broken symbolic link"),
+    ]
 
 
-def test_a_directory_s_output_separates_documents_after_errors(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(akinv.files, "MAX_DOCUMENT_BYTES", 5000)
+def test_a_directory_s_output_separates_documents_after_errors(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     big = dumps(legacy(*(legacy_node(f"node{i}") for i in range(40))))
     (tmp_path / "in" / "a.json").write_bytes(big)
     (tmp_path / "in" / "b.json").write_bytes(b"{broken")
     (tmp_path / "in" / "c.json").write_bytes(GOOD)
     out = tmp_path / "out.jsonl"
-    akinv.sanitize_file(tmp_path / "in", out)
-    assert out.read_bytes().splitlines() == [big, b"{broken", GOOD]
+    akinv.sanitize_file(tmp_path / "in", out, max_document_bytes=5000)
+    assert out.read_bytes().splitlines() == [big, b"{broken", compact(GOOD)]
 
 
 @pytest.mark.parametrize("batch_bytes", [3, 1000])
@@ -378,8 +407,8 @@ def test_blank_lines_after_the_first_line_do_not_hide_json_lines(
 def test_a_deeply_nested_line_is_judged_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     # json.loads of the second line raised RecursionError out of scan.
     stdin_of(monkeypatch, b"not json\n" + b"[" * 100_000 + b"]" * 100_000 + b"\n")
-    [result] = list(akinv.scan(["-"]))
-    assert result.error is not None
+    results = list(akinv.scan(["-"]))
+    assert [r.line for r in results] == [1, 2] and all(r.error is not None for r in results)
 
 
 def test_scan_refuses_bad_threads_at_once(tmp_path: Path) -> None:

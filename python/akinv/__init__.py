@@ -41,7 +41,7 @@ from akinv.errors import (
     QuantityError,
     UnknownShapeError,
 )
-from akinv.files import SanitizeSummary, ScanResult, Schema, sanitize_file, scan
+from akinv.io import SanitizeSummary, ScanResult, Schema, sanitize_file, scan
 
 Payload = bytes | bytearray | memoryview | str | Mapping[str, Any]
 

@@ -266,34 +266,70 @@ def sanitize_many(
     schema: _Schema | None = None,
     policy: Policy | None = None,
 ) -> list[Sanitized | PayloadError]: ...
-def lines_ended(chunk: bytes, /, *, start: int = 0, end: int | None = None) -> int:
-    """How many lines end in ``chunk[start:end]``: where the next block's line numbers start."""
+MAX_DOCUMENT_BYTES: int
+"""Larger documents are refused (a stream's limit may only be lower)."""
+MAX_DEPTH: int
+"""Deeper nesting is refused."""
 
-def validate_lines(
-    chunk: bytes,
-    /,
-    *,
-    first_line: int = 1,
-    start: int = 0,
-    end: int | None = None,
-    threads: int | None = None,
-    schema: _Schema | None = None,
-    policy: Policy | None = None,
-) -> list[tuple[int, Report | PayloadError]]:
-    """Validate the documents of whole JSON Lines in the core; blank lines are skipped."""
+@final
+class DocumentStream:
+    """A stream's documents, found by the core as its blocks are handed over: JSON Lines, or
+    JSON texts one after another (pretty or compact); the format is told from the first lines
+    when not given."""
 
-def sanitize_lines(
-    chunk: bytes,
-    /,
-    *,
-    first_line: int = 1,
-    start: int = 0,
-    end: int | None = None,
-    threads: int | None = None,
-    schema: _Schema | None = None,
-    policy: Policy | None = None,
-) -> list[tuple[int, Sanitized | PayloadError, bytes | None]]:
-    """Sanitize whole JSON Lines in the core; the original text comes back for unreadable lines."""
+    def __new__(
+        cls, *, format: Literal["lines", "documents"] | None = None, limit: int = ...
+    ) -> DocumentStream: ...
+    @property
+    def format(self) -> Literal["lines", "documents"] | None:
+        """The stream's format, once its first lines have shown it."""
+    @property
+    def line(self) -> int:
+        """The line of the document being read (or of the next byte)."""
+    def push(self, block: bytes, /) -> None:
+        """Hand over the next block."""
+    def end(self, *, cut: bool = False) -> None:
+        """No block follows; ``cut`` when reading failed (the last document is left unread)."""
+    def validate(
+        self,
+        *,
+        threads: int | None = None,
+        schema: _Schema | None = None,
+        policy: Policy | None = None,
+    ) -> list[tuple[int | None, Report | PayloadError]]:
+        """Reports of the next documents, with the line each starts on (None for a stream that
+        is one document alone); empty once the blocks handed over are used up."""
+    def sanitize(
+        self,
+        *,
+        separate: bool = False,
+        keep_errors: int = 0,
+        threads: int | None = None,
+        schema: _Schema | None = None,
+        policy: Policy | None = None,
+    ) -> SanitizedPart | None:
+        """The next documents sanitized; None once the blocks handed over are used up."""
+
+@final
+class SanitizedPart:
+    """What sanitizing part of a stream wrote and found."""
+
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def documents(self) -> int: ...
+    @property
+    def changed_documents(self) -> int: ...
+    @property
+    def changes(self) -> int: ...
+    @property
+    def reasons(self) -> dict[str, int]: ...
+    @property
+    def errors(self) -> list[tuple[int | None, PayloadError]]:
+        """The errors kept, with the line of each document."""
+    @property
+    def dropped(self) -> int:
+        """Errors beyond those kept."""
 
 # Bid matching and pricing. Orders and pricings may be given as the core objects or as the
 # Python `akinv.Order` / `akinv.Pricing`, which carry them in their `core` attribute.

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 import akinv
-from akinv.cli.options import EXIT_OK, EXIT_UNREADABLE, CommandError
+from akinv.cli.options import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNREADABLE, CommandError
 from akinv.errors import AkinvError
 
 __all__ = ["SUBCOMMANDS", "build_parser", "command_name", "main"]
@@ -71,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # stdout that is gone (Python would complain about it again at exit).
         _silence_stdout()
         return EXIT_OK
+    except KeyboardInterrupt:
+        # Ctrl-C: one line, no traceback (a sanitize output is left as it was).
+        print("akinv: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except CommandError as error:
         print(f"akinv {args.command}: {error}", file=sys.stderr)
         return EXIT_UNREADABLE

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     import akinv
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+# What a shell reports for a command stopped by SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
 
 
 class CommandError(Exception):

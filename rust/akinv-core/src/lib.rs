@@ -2,7 +2,7 @@
 //!
 //! No Python here: the `akinv-py` crate binds this crate for the `akinv` wheel.
 //! Entry points take bytes and return plain Rust data: [`validate`], [`sanitize`], their
-//! parallel batch forms, and the JSON Lines helpers the file readers use.
+//! parallel batch forms, and [`Splitter`], which cuts a stream into its documents.
 #![forbid(unsafe_code)]
 
 pub mod error;
@@ -18,6 +18,7 @@ pub mod quantity;
 pub mod report;
 pub mod reserve;
 pub mod status;
+pub mod stream;
 pub mod units;
 
 pub use error::{DocumentError, MAX_DEPTH, MAX_DOCUMENT_BYTES};
@@ -32,6 +33,7 @@ pub use report::{
     Reservations, Reserved, Resources, Schema, Severity, StorageClassTotal, Totals, RESOURCES,
 };
 pub use status::Edit;
+pub use stream::{compact, Format, Kind, Piece, Position, Splitter};
 pub use units::{Amount, Bytes, Flags, Gpus, MilliCpu, Triple};
 
 use rayon::prelude::*;

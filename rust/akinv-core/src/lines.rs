@@ -17,12 +17,17 @@ pub fn json_lines(buffer: &[u8]) -> Vec<(usize, &[u8])> {
     for (number, end) in ends.enumerate() {
         let line = &buffer[start..end];
         start = end.saturating_add(1);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if !line.iter().all(u8::is_ascii_whitespace) {
-            lines.push((number, line));
+        if let Some(text) = line_text(line) {
+            lines.push((number, text));
         }
     }
     lines
+}
+
+/// A line's document: the line without a trailing `\r`, or `None` when it is blank.
+pub fn line_text(line: &[u8]) -> Option<&[u8]> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    (!line.iter().all(u8::is_ascii_whitespace)).then_some(line)
 }
 
 /// [`json_lines`] numbered from `first_line` (the number of the buffer's first line).

@@ -12,6 +12,7 @@ mod policy;
 mod quantities;
 mod report;
 mod state;
+mod stream;
 
 /// Reports are built on rayon threads and freed on Python's: glibc made freeing a batch of
 /// them cost 6% of validating it (3.3 ms of 54 ms for the 20 MB corpus).
@@ -29,14 +30,19 @@ mod _akinv {
         match_providers, Inventories, Inventory, Match, OrderCore, Pricing, Quote, Reservation,
     };
     #[pymodule_export]
-    use super::documents::{
-        lines_ended, sanitize, sanitize_lines, sanitize_many, validate, validate_lines,
-        validate_many,
-    };
+    use super::documents::{sanitize, sanitize_many, validate, validate_many};
     #[pymodule_export]
     use super::pickle::restore;
     #[pymodule_export]
     use super::policy::Policy;
+    #[pymodule_export]
+    use super::stream::{DocumentStream, SanitizedPart};
+    /// Larger documents are refused (a stream's limit may only be lower).
+    #[pymodule_export]
+    const MAX_DOCUMENT_BYTES: usize = akinv_core::MAX_DOCUMENT_BYTES;
+    /// Deeper nesting is refused.
+    #[pymodule_export]
+    const MAX_DEPTH: usize = akinv_core::MAX_DEPTH;
     #[pymodule_export]
     use super::quantities::{parse_quantities, parse_quantity};
     #[pymodule_export]
