@@ -7,7 +7,7 @@ use crate::policy::{policy_arg, schema_arg, threads_arg, Policy};
 use crate::report::Report;
 use akinv_core as core;
 use core::{DocumentError, Format, Kind, Piece};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict};
@@ -187,6 +187,24 @@ impl DocumentStream {
         Ok(())
     }
 
+    fn __repr__(&self) -> String {
+        let format = self
+            .format()
+            .map_or("None".to_string(), |format| format!("'{format}'"));
+        format!(
+            "DocumentStream(format={format}, limit={}, line={})",
+            self.limit,
+            self.line()
+        )
+    }
+
+    /// A stream mid-read holds blocks of a file or pipe that another process cannot reopen.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "cannot pickle a DocumentStream: it holds a stream mid-read; pickle its reports instead",
+        ))
+    }
+
     /// No block follows; `cut` when reading failed, which leaves the last document unread.
     #[pyo3(signature = (*, cut = false))]
     fn end(&mut self, cut: bool) {
@@ -288,6 +306,7 @@ impl DocumentStream {
 #[pyclass(module = "akinv._akinv", frozen, name = "SanitizedPart")]
 pub struct SanitizedPart {
     data: Py<PyBytes>,
+    data_length: usize,
     documents: u64,
     changed_documents: u64,
     changes: u64,
@@ -314,6 +333,7 @@ impl SanitizedPart {
         })?;
         Ok(SanitizedPart {
             data: data.unbind(),
+            data_length: length,
             documents: written.documents,
             changed_documents: written.changed_documents,
             changes: written.changes,
@@ -364,5 +384,19 @@ impl SanitizedPart {
     #[getter]
     fn dropped(&self) -> u64 {
         self.dropped
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "SanitizedPart(data=<{} bytes>, documents={}, changed_documents={}, changes={}, errors={}, dropped={})",
+            self.data_length, self.documents, self.changed_documents, self.changes, self.errors.len(), self.dropped
+        )
+    }
+
+    /// One step of `akinv.io`'s sanitizing, written out as soon as it is made.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "cannot pickle a SanitizedPart: pickle its data or the SanitizeSummary instead",
+        ))
     }
 }
