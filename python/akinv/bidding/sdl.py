@@ -420,14 +420,19 @@ class _Reader:
             fail(attributes.get("persistent") or node, attributes.child("persistent"), "expected a bool")
         values["persistent"] = persistent
         storage_class = values.get("class", "")
+        class_node = attributes.get("class") or node
         if storage_class == "" and persistent == "true":
             values["class"] = "default"
         elif storage_class == "ram" and persistent != "false":
-            fail(node, attributes.path, "the ram storage class cannot be persistent")
+            fail(
+                attributes.get("persistent") or node,
+                attributes.path,
+                "the ram storage class cannot be persistent",
+            )
         elif storage_class not in ("", "ram") and persistent == "false":
-            fail(node, attributes.path, "ephemeral storage cannot set a class (set persistent: true)")
+            fail(class_node, attributes.path, "ephemeral storage cannot set a class (set persistent: true)")
         if "class" in values and values["class"] not in _STORAGE_CLASSES:
-            fail(node, attributes.child("class"), f"unknown storage class {values['class']!r}")
+            fail(class_node, attributes.child("class"), f"unknown storage class {values['class']!r}")
         return values
 
     def _gpu(self, node: Node, path: str) -> tuple[int, tuple[str, ...]]:

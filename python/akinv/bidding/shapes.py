@@ -24,7 +24,8 @@ from akinv.errors import OrderError
 
 __all__ = ["GroupSpec", "ScriptInput", "group_spec_order", "script_input_order"]
 
-U64 = Annotated[int, msgspec.Meta(ge=0, le=2**64 - 1)]
+# Go's uint64 fields; the core reads integers up to int64 (9.2 EB, far above any real resource).
+U64 = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 U32 = Annotated[int, msgspec.Meta(ge=0, le=2**32 - 1)]
 
 

@@ -15,7 +15,7 @@ import msgspec
 __all__ = ["Coin", "OrderFinding", "OrderSpec", "Source", "Unit", "Volume"]
 
 Source = Literal["script-input", "group-spec", "sdl"]
-UInt = Annotated[int, msgspec.Meta(ge=0, le=2**64 - 1)]
+UInt = Annotated[int, msgspec.Meta(ge=0)]
 
 
 class Coin(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
