@@ -3,17 +3,16 @@ the AKT price cache, WHITELIST_URL and --inventory."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from loopback import serve
 from pricing_table import CASES, GIB, Case, gpu, order, unit
+from statuses import node, status
 
 from akinv.bidding import _core
 
@@ -97,31 +96,6 @@ def test_whitelist(tmp_path: Path) -> None:
             b"akash1bob is not whitelisted",
             1,
         )
-
-
-def node(
-    name: str, gpus: int, devices: list[tuple[str, str, str]], cpu: int = 64, memory: int = 512
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "resources": {
-            "cpu": {"quantity": {"allocatable": str(cpu), "allocated": "0"}},
-            "memory": {"quantity": {"allocatable": f"{memory}Gi", "allocated": "0"}},
-            "gpu": {
-                "quantity": {"allocatable": str(gpus), "allocated": "0"},
-                "info": [
-                    {"vendor": "nvidia", "name": model, "memory_size": size, "interface": interface}
-                    for model, size, interface in devices
-                ],
-            },
-            "ephemeral_storage": {"allocatable": "1000Gi", "allocated": "0"},
-        },
-        "capabilities": {"storage_classes": ["beta3"]},
-    }
-
-
-def status(*nodes: dict[str, Any]) -> bytes:
-    return json.dumps({"cluster": {"inventory": {"cluster": {"nodes": list(nodes), "storage": []}}}}).encode()
 
 
 WILDCARD = order(unit(gpu=gpu(1, model="*")), amount="100000")

@@ -91,12 +91,12 @@ def test_breakdown_and_gpu_lines() -> None:
     pricing = Pricing(gpu_mappings="a100=900,a100.80Gi=1000")
     quote = pricing.quote_script_input(stdin, akt_usd="2.5")
     [line] = quote.gpus
-    assert (line["key"], line["matched_key"], line["catch_all"]) == ("a100.80Gi.sxm", "a100.80Gi", False)
+    assert (line["key"], line["matched"], line["catch_all"]) == ("a100.80Gi.sxm", "a100.80Gi", False)
     assert quote.breakdown["gpu"].startswith("1000")
     catch_all = next(case for case in CASES if case[0] == "catch-all is the highest mapping")
     quote = Pricing.from_env(catch_all[2]).quote_script_input(catch_all[1], akt_usd="2.5")
     [line] = quote.gpus
-    assert (line["key"], line["matched_key"], line["catch_all"]) == ("t4", None, True)
+    assert (line["key"], line["matched"], line["catch_all"]) == ("t4", None, True)
     assert quote.usd_per_month.startswith("3606.65")
 
 

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -131,17 +131,17 @@ def run_reserve(args: argparse.Namespace) -> int:
     pricing, akt = _pricing(args)
     inventory = _core.inventory_from_status(_read(args.inventory))
     reservation = inventory.reserve(
-        order.core,
+        order,
         mode=args.mode,
         wildcard=args.wildcard,
-        pricing=pricing.core if pricing else None,
+        pricing=pricing,
         akt_usd=akt,
         dry_run=True,
     )
     if args.format == "json":
         print(json.dumps(_reservation_record(order, reservation), ensure_ascii=False))
     else:
-        _print_reservation(order, reservation, explain=args.explain)
+        _print_reservation(order, reservation, explain=args.explain, source=args.inventory)
     return EXIT_OK if reservation.ok else EXIT_NO
 
 
@@ -149,8 +149,7 @@ def run_match(args: argparse.Namespace) -> int:
     order = load_order(args.order, args.group)
     pricing, akt = _pricing(args)
     items = list(read_statuses(args.statuses))
-    inventories = _core.core().Inventories(items, threads=args.threads)
-    matches = inventories.match(order.core, pricing=pricing.core if pricing else None, akt_usd=akt)
+    matches = _core.core().match(order, items, pricing=pricing, akt_usd=akt, threads=args.threads)
     if args.format == "json":
         for found in matches:
             print(json.dumps(_match_record(found), ensure_ascii=False))
@@ -159,54 +158,47 @@ def run_match(args: argparse.Namespace) -> int:
     return EXIT_OK if any(found.ok for found in matches) else EXIT_NO
 
 
-def _plain(value: Any) -> Any:
-    """A core result as JSON-ready data (``to_dict()`` when it has one)."""
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
+def _as_quote(value: object) -> _core.QuoteCore | ValueError | None:
+    """A quote as the core puts it in its dicts: a Quote, a ValueError or None."""
+    return cast("_core.QuoteCore | ValueError | None", value)
 
 
-def _quote_record(quote: _core.QuoteCore | None) -> dict[str, Any] | None:
+def _quote_record(quote: _core.QuoteCore | ValueError | None) -> dict[str, object] | None:
     if quote is None:
         return None
-    return {
-        "exit_code": quote.exit_code,
-        "rate": quote.rate,
-        "denom": quote.denom,
-        "stderr": quote.stderr,
-        "usd_per_month": quote.usd_per_month,
-        "breakdown": quote.breakdown,
-        "gpus": _plain(quote.gpus),
-    }
+    if isinstance(quote, ValueError):
+        return {"error": str(quote)}
+    record = quote.to_dict()
+    return record
 
 
-def _reservation_record(order: Order, reservation: _core.ReservationCore) -> dict[str, Any]:
+def _reservation_record(order: Order, reservation: _core.ReservationCore) -> dict[str, object]:
     return {
         "order": order.name,
         "source": order.source,
         "ok": reservation.ok,
-        "units": _plain(list(reservation.units)),
-        "no_fit": _plain(reservation.no_fit),
-        "quirks": list(reservation.quirks),
+        "units": reservation.units,
+        "no_fit": reservation.no_fit,
+        "quirks": reservation.quirks,
+        "notes": reservation.notes,
         "quote": _quote_record(reservation.quote),
+        "options": [
+            {**option, "quote": _quote_record(_as_quote(option.get("quote")))}
+            for option in reservation.options
+        ],
         "findings": [finding.to_dict() for finding in order.findings],
     }
 
 
-def _match_record(found: _core.MatchCore) -> dict[str, Any]:
+def _match_record(found: _core.MatchCore) -> dict[str, object]:
     return {
         "provider": found.provider,
         "ok": found.ok,
-        "gpu": _plain(found.gpu),
+        "kind": found.kind,
+        "gpus": found.gpus,
         "rate": found.rate,
         "reason": found.reason,
-        "error": found.error,
+        "quote": _quote_record(found.quote),
     }
 
 
@@ -214,16 +206,20 @@ def _console() -> Any:
     from rich.console import Console
 
     width = min(Console().width, WIDTH) if sys.stdout.isatty() else WIDTH
-    return Console(width=width, highlight=False)
+    return Console(width=width, highlight=False, soft_wrap=False)
 
 
-def _gpu_text(gpu: Any) -> str:
-    """(vendor, model, memory size, interface) as ``nvidia a100 80Gi sxm``."""
-    if gpu is None:
+def gpu_text(gpu: Any) -> str:
+    """A chosen device (dict or tuple of vendor, model, memory size, interface): ``h100 80Gi SXM5``."""
+    if not gpu:
         return "-"
-    if isinstance(gpu, tuple | list):
-        return " ".join(str(part) for part in gpu if part)
-    return str(gpu)
+    if isinstance(gpu, dict):
+        parts = [gpu.get("model"), gpu.get("memory_size"), gpu.get("interface")]
+        vendor = gpu.get("vendor")
+        if vendor and vendor != "nvidia":
+            parts.insert(0, vendor)
+        return " ".join(str(part) for part in parts if part) + (" ?" if gpu.get("uncertain") else "")
+    return " ".join(str(part) for part in gpu[1:] if part)
 
 
 def _print_findings(console: Any, order: Order) -> None:
@@ -233,47 +229,87 @@ def _print_findings(console: Any, order: Order) -> None:
         console.print(f"[yellow]finding[/] {finding.code}: {escape(finding.message)}")
 
 
-def _print_reservation(order: Order, reservation: _core.ReservationCore, *, explain: bool) -> None:
+def _print_reservation(
+    order: Order, reservation: _core.ReservationCore, *, explain: bool, source: str
+) -> None:
     from rich.markup import escape
     from rich.table import Table
 
     console = _console()
-    title = f"order {order.name or order.source}: {len(order.units)} units"
+    replicas = sum(unit.count for unit in order.units)
+    title = escape(
+        f"{order.name or order.source}: {_plural(len(order.units), 'unit')}, {_plural(replicas, 'replica')}"
+    )
     if reservation.ok:
-        console.print(f"[bold green]FITS[/] {escape(title)}")
+        console.print(f"[bold green]FITS[/] {title}")
     else:
-        console.print(f"[bold red]NO FIT[/] {escape(title)}: {escape(str(_plain(reservation.no_fit)))}")
+        no_fit = reservation.no_fit or {}
+        console.print(f"[bold red]NO FIT[/] {title} ({escape(str(no_fit.get('kind', '')))})")
+        console.print(escape(str(no_fit.get("message", ""))))
+    console.print(f"inventory: {escape(source)}")
     _print_findings(console, order)
-    table = Table(show_edge=False, pad_edge=False, expand=False)
-    for column in ("unit", "count", "gpu", "nodes"):
-        table.add_column(column, overflow="fold")
-    names = {unit.id: unit.name for unit in order.units}
-    for unit in reservation.units:
-        record = _plain(unit)
-        unit_id = record.get("id") if isinstance(record, dict) else None
-        nodes = record.get("nodes", []) if isinstance(record, dict) else []
-        placed = ", ".join(
-            f"{n.get('node', n)} x{n.get('replicas', '')}" if isinstance(n, dict) else str(n) for n in nodes
-        )
-        table.add_row(
-            escape(names[unit_id] if isinstance(unit_id, int) and unit_id in names else str(unit_id)),
-            str(record.get("count", "")) if isinstance(record, dict) else "",
-            escape(_gpu_text(record.get("gpu") if isinstance(record, dict) else None)),
-            escape(placed if explain else placed.split(", ")[0] + (" ..." if ", " in placed else "")),
-        )
-    console.print(table)
+    if reservation.ok:
+        table = Table(show_edge=False, pad_edge=False, expand=False)
+        table.add_column("unit", overflow="fold", max_width=24)
+        table.add_column("replicas on nodes", overflow="fold")
+        table.add_column("gpu", overflow="fold")
+        if explain:
+            table.add_column("allocated key", overflow="fold")
+        for unit in reservation.units:
+            nodes = unit.get("nodes") or []
+            placed = ", ".join(f"{node} x{replicas}" for node, replicas in nodes)  # type: ignore[attr-defined]
+            gpu = unit.get("gpu")
+            row = [escape(str(unit.get("unit"))), escape(placed), escape(gpu_text(gpu))]
+            if explain:
+                row.append(escape(str(gpu.get("key", ""))) if isinstance(gpu, dict) else "-")
+            table.add_row(*row)
+        console.print(table)
+    elif explain:
+        no_fit = reservation.no_fit or {}
+        for node, why in no_fit.get("nodes") or []:  # type: ignore[attr-defined]
+            console.print(f"  {escape(str(node))}: {escape(str(why))}")
     if explain:
         for quirk in reservation.quirks:
             console.print(f"[yellow]quirk[/] {escape(quirk)}")
-    quote = reservation.quote
-    if quote is not None:
-        rate = f"{quote.rate}{quote.denom}" if quote.rate is not None else escape(quote.stderr)
-        console.print(f"rate per block: {rate} (USD/month {quote.usd_per_month})")
-        if explain:
-            for name, usd in quote.breakdown.items():
-                console.print(f"  {escape(name)}: {usd} USD/month")
-            for gpu in quote.gpus:
-                console.print(f"  gpu {escape(str(gpu))}")
+        for note in reservation.notes:
+            console.print(f"[cyan]note[/] {escape(note)}")
+    _print_quote(console, reservation.quote, explain=explain)
+    for option in reservation.options:
+        quote = _as_quote(option.get("quote"))
+        rate = quote.rate if quote is not None and not isinstance(quote, ValueError) else None
+        fits = "fits" if option.get("fits") else "does not fit"
+        console.print(
+            f"  option {escape(str(option.get('unit')))}: {escape(gpu_text(option.get('gpu')))} {fits}"
+            + (f", {rate}" if rate else "")
+        )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _print_quote(console: Any, quote: _core.QuoteCore | ValueError | None, *, explain: bool) -> None:
+    from rich.markup import escape
+
+    if quote is None:
+        return
+    if isinstance(quote, ValueError):
+        console.print(f"[red]no price[/]: {escape(str(quote))}")
+        return
+    if quote.exit_code != 0:
+        console.print(f"[red]no bid[/]: {escape(quote.stderr)}")
+    else:
+        console.print(f"bid {quote.rate}{escape(quote.denom)} per block ({quote.usd_per_month} USD a month)")
+    if explain:
+        console.print("  USD a month:")
+        for name, usd in quote.breakdown.items():
+            if usd.strip("0.") != "":
+                console.print(f"    {name:<10} {usd}")
+        for line in quote.gpus:
+            matched = line.get("matched") or "none, the catch-all (highest) price"
+            console.print(
+                f"  GPU key {escape(str(line.get('key')))}: mapping {escape(str(matched))}, {line.get('price')} USD"
+            )
 
 
 def _print_matches(order: Order, matches: Sequence[_core.MatchCore]) -> None:
@@ -282,23 +318,42 @@ def _print_matches(order: Order, matches: Sequence[_core.MatchCore]) -> None:
 
     console = _console()
     _print_findings(console, order)
+    denom = order.price.denom if order.price else ""
     table = Table(show_edge=False, pad_edge=False, expand=False)
-    table.add_column("provider", overflow="fold", max_width=30)
+    table.add_column("provider", overflow="fold", max_width=28)
     table.add_column("fits")
     table.add_column("gpu", overflow="fold")
-    table.add_column("rate", justify="right")
+    table.add_column("rate", justify="right", overflow="fold")
     table.add_column("why not", overflow="fold")
+    wants_gpus = any(unit.gpu_units for unit in order.units)
+    reasons: list[tuple[str, str]] = []
     for found in matches:
-        why = found.error or found.reason or ""
+        gpus = ", ".join(dict.fromkeys(gpu_text(gpu) for gpu in found.gpus))
+        if not gpus:
+            gpus = "unknown" if found.ok and wants_gpus else "-"
+        quote = found.quote
+        why = found.kind.replace("insufficient-", "no ") if not found.ok else ""
+        if isinstance(quote, ValueError):
+            why, detail = "no price", str(quote)
+        elif quote is not None and quote.exit_code:
+            why, detail = "no bid", quote.stderr
+        else:
+            detail = found.reason or ""
+        if detail:
+            reasons.append((found.provider, detail))
         table.add_row(
             escape(found.provider),
             "[green]yes[/]" if found.ok else "[red]no[/]",
-            escape(_gpu_text(found.gpu)),
-            escape(found.rate or "-"),
+            escape(gpus),
+            escape(f"{found.rate}{denom}" if found.rate else "-"),
             escape(why),
         )
     console.print(table)
     hosting = sum(1 for found in matches if found.ok)
-    console.print(
-        f"{hosting} of {len(matches)} providers can host order {escape(order.name or order.source)}"
-    )
+    console.print(f"{hosting} of {len(matches)} providers can host {escape(order.name or order.source)}")
+    if wants_gpus and any(found.ok and not found.gpus for found in matches):
+        console.print(
+            "gpu unknown: the status lists no GPU devices (legacy), so GPUs were counted, not matched"
+        )
+    for provider, detail in reasons:
+        console.print(f"[dim]{escape(provider)}[/]: {escape(detail)}")

@@ -125,9 +125,11 @@ def _resolved(stdin: bytes, inventory: str) -> bytes:
         reservation = _core.inventory_from_status(status).reserve(order.core, mode="provider")
     except (OSError, ValueError) as error:
         raise _Refused(f"akinv-bid-price: inventory {inventory}: {error}") from None
-    if not reservation.ok:
-        raise _Refused(f"no bid: the provider cannot host this order: {reservation.no_fit}")
-    return reservation.allocated_script_input()
+    allocated = reservation.allocated_script_input()
+    if not reservation.ok or allocated is None:
+        why = (reservation.no_fit or {}).get("message", "nothing fits")
+        raise _Refused(f"no bid: the provider cannot host this order: {why}")
+    return allocated
 
 
 def _open_gpu(keys: Sequence[str]) -> bool:
