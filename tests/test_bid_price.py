@@ -14,10 +14,6 @@ from loopback import serve
 from pricing_table import CASES, GIB, Case, gpu, order, unit
 from statuses import node, status
 
-from akinv.bidding import _core
-
-pytestmark = pytest.mark.skipif(not _core.available("Pricing"), reason="the core has no Pricing yet")
-
 
 def bid_price(
     stdin: bytes, env: dict[str, str], *arguments: str, tmp: Path | None = None
@@ -102,7 +98,6 @@ WILDCARD = order(unit(gpu=gpu(1, model="*")), amount="100000")
 MAPPINGS = {"AKINV_AKT_USD": "2.5", "PRICE_TARGET_GPU_MAPPINGS": "h100=1800,t4=80,*=2000"}
 
 
-@pytest.mark.skipif(not _core.available("Inventory"), reason="the core has no Inventory yet")
 def test_inventory_resolves_a_wildcard(tmp_path: Path) -> None:
     path = tmp_path / "status.json"
     # Nodes by name: a-t4 first, so the provider allocates a t4 (80 USD) to a wildcard.
@@ -121,7 +116,6 @@ def test_inventory_resolves_a_wildcard(tmp_path: Path) -> None:
     assert bid_price(h100, MAPPINGS, "--inventory", str(path)).stdout == bid_price(h100, MAPPINGS).stdout
 
 
-@pytest.mark.skipif(not _core.available("Inventory"), reason="the core has no Inventory yet")
 def test_inventory_that_cannot_host_the_order(tmp_path: Path) -> None:
     path = tmp_path / "status.json"
     path.write_bytes(status(node("a", 0, [])))

@@ -12,10 +12,7 @@ from pathlib import Path
 import pytest
 from statuses import node, status
 
-from akinv.bidding import _core
 from akinv.bidding.cli import gpu_text, read_statuses
-
-needs_inventory = pytest.mark.skipif(not _core.available("Inventory"), reason="the core has no Inventory yet")
 
 SDL = """\
 version: "2.0"
@@ -104,7 +101,6 @@ def test_gpu_text() -> None:
     assert gpu_text(("nvidia", "t4", "16Gi", "PCIe")) == "t4 16Gi PCIe" and gpu_text(None) == "-"
 
 
-@needs_inventory
 def test_reserve_text_explain_and_price(files: Path) -> None:
     env = {"PRICE_TARGET_GPU_MAPPINGS": "h100=1800,t4=80", "AKINV_AKT_USD": "3"}
     result = akinv(
@@ -128,7 +124,6 @@ def test_reserve_text_explain_and_price(files: Path) -> None:
     assert "GPU key t4: mapping t4, 80 USD" in result.stdout
 
 
-@needs_inventory
 def test_reserve_no_fit_and_json(files: Path) -> None:
     result = akinv("reserve", "--inventory", str(files / "small.json"), str(files / "h100.yaml"))
     assert result.returncode == 1
@@ -142,7 +137,6 @@ def test_reserve_no_fit_and_json(files: Path) -> None:
     assert unit["nodes"] == [["b-h100", 1]] and unit["gpu"]["model"] == "h100"
 
 
-@needs_inventory
 def test_reserve_exact_mode_cheapest(files: Path) -> None:
     env = {"PRICE_TARGET_GPU_MAPPINGS": "h100=1800,t4=80", "AKINV_AKT_USD": "3"}
     args = (
@@ -169,7 +163,6 @@ def test_reserve_exact_mode_cheapest(files: Path) -> None:
     assert wrong.returncode == 2 and "mode='exact'" in wrong.stderr
 
 
-@needs_inventory
 def test_match_text_and_json(files: Path) -> None:
     env = {"PRICE_TARGET_GPU_MAPPINGS": "h100=1800,t4=80"}
     result = akinv(

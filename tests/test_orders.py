@@ -12,7 +12,6 @@ import pytest
 
 import akinv
 from akinv import Order, OrderError
-from akinv.bidding import _core
 
 GIB = 2**30
 SAMPLES = (
@@ -20,7 +19,6 @@ SAMPLES = (
     "bidscript-stdin_gpu-wildcard_allocated-a100.json",
     "bidscript-stdin_gpu-wildcard_unallocated.json",
 )
-needs_core = pytest.mark.skipif(not _core.available("OrderCore"), reason="the core has no OrderCore yet")
 
 
 def canonical(order: Order) -> dict[str, Any]:
@@ -738,7 +736,6 @@ def test_order_is_immutable_hashable_and_picklable() -> None:
     assert isinstance(again, ValueError) and isinstance(again, akinv.AkinvError)
 
 
-@needs_core
 def test_core_reads_every_canonical_order(shared_samples: Callable[[str], bytes]) -> None:
     orders = [Order.from_script_input(shared_samples(name)) for name in SAMPLES]
     orders.append(Order.from_group_spec(shared_samples("chain-sdk_gpu-basic_group-specs.json")))
@@ -749,7 +746,6 @@ def test_core_reads_every_canonical_order(shared_samples: Callable[[str], bytes]
         assert len(stdin["resources"]) == len(order.units)
 
 
-@needs_core
 @pytest.mark.parametrize("name", SAMPLES)
 def test_script_input_round_trip(shared_samples: Callable[[str], bytes], name: str) -> None:
     original = shared_samples(name)

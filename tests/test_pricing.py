@@ -9,10 +9,7 @@ import pytest
 from pricing_table import CASES, Case
 
 from akinv import Order, Pricing
-from akinv.bidding import _core
 from akinv.bidding.pricing import DEFAULTS, settings_from_env
-
-needs_pricing = pytest.mark.skipif(not _core.available("Pricing"), reason="the core has no Pricing yet")
 
 
 def test_settings_from_env_defaults_and_empty_variables() -> None:
@@ -53,7 +50,6 @@ def test_settings_from_env_defaults_and_empty_variables() -> None:
     }
 
 
-@needs_pricing
 def test_from_env() -> None:
     pricing = Pricing.from_env({"PRICE_TARGET_CPU": "3", "PRICE_TARGET_GPU_MAPPINGS": "h100=1800"})
     assert pricing.settings == {**DEFAULTS, "cpu": "3", "gpu_mappings": "h100=1800"}
@@ -67,7 +63,6 @@ def test_from_env() -> None:
         Pricing.from_env({"PRICE_TARGET_CPU": "abc"})
 
 
-@needs_pricing
 @pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
 def test_quote_script_input_matches_the_hand_computed_table(case: Case) -> None:
     _, stdin, env, akt, stdout, stderr, exit_code = case
@@ -76,7 +71,6 @@ def test_quote_script_input_matches_the_hand_computed_table(case: Case) -> None:
     assert quote.rate == (stdout or None)
 
 
-@needs_pricing
 @pytest.mark.parametrize("case", [c for c in CASES if b'"price": "' not in c[1]], ids=lambda c: c[0])
 def test_quote_of_the_order_matches_too(case: Case) -> None:
     """The same rates through akinv.Order: the canonical order writes the same script input back."""
@@ -85,7 +79,6 @@ def test_quote_of_the_order_matches_too(case: Case) -> None:
     assert (quote.stdout, quote.stderr, quote.exit_code) == (stdout, stderr, exit_code)
 
 
-@needs_pricing
 def test_breakdown_and_gpu_lines() -> None:
     stdin = next(case[1] for case in CASES if case[0] == "key without its interface")
     pricing = Pricing(gpu_mappings="a100=900,a100.80Gi=1000")
@@ -100,7 +93,6 @@ def test_breakdown_and_gpu_lines() -> None:
     assert quote.usd_per_month.startswith("3606.65")
 
 
-@needs_pricing
 def test_uakt_needs_an_akt_price_and_uact_does_not() -> None:
     uakt = next(case[1] for case in CASES if case[0] == "uakt")
     with pytest.raises(ValueError, match="AKT price"):

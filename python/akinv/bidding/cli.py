@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import msgspec
 
-from akinv.bidding import _core
+from akinv import _akinv
 from akinv.bidding.order import Order
 from akinv.bidding.pricing import Pricing
 
@@ -129,7 +129,7 @@ def _top_keys(line: bytes) -> set[str] | None:
 def run_reserve(args: argparse.Namespace) -> int:
     order = load_order(args.order, args.group)
     pricing, akt = _pricing(args)
-    inventory = _core.inventory_from_status(_read(args.inventory))
+    inventory = _akinv.Inventory.from_status(_read(args.inventory))
     reservation = inventory.reserve(
         order,
         mode=args.mode,
@@ -149,7 +149,7 @@ def run_match(args: argparse.Namespace) -> int:
     order = load_order(args.order, args.group)
     pricing, akt = _pricing(args)
     items = list(read_statuses(args.statuses))
-    matches = _core.core().match(order, items, pricing=pricing, akt_usd=akt, threads=args.threads)
+    matches = _akinv.match(order, items, pricing=pricing, akt_usd=akt, threads=args.threads)
     if args.format == "json":
         for found in matches:
             print(json.dumps(_match_record(found), ensure_ascii=False))
@@ -158,12 +158,12 @@ def run_match(args: argparse.Namespace) -> int:
     return EXIT_OK if any(found.ok for found in matches) else EXIT_NO
 
 
-def _as_quote(value: object) -> _core.QuoteCore | ValueError | None:
+def _as_quote(value: object) -> _akinv.Quote | ValueError | None:
     """A quote as the core puts it in its dicts: a Quote, a ValueError or None."""
-    return cast("_core.QuoteCore | ValueError | None", value)
+    return cast("_akinv.Quote | ValueError | None", value)
 
 
-def _quote_record(quote: _core.QuoteCore | ValueError | None) -> dict[str, object] | None:
+def _quote_record(quote: _akinv.Quote | ValueError | None) -> dict[str, object] | None:
     if quote is None:
         return None
     if isinstance(quote, ValueError):
@@ -172,7 +172,7 @@ def _quote_record(quote: _core.QuoteCore | ValueError | None) -> dict[str, objec
     return record
 
 
-def _reservation_record(order: Order, reservation: _core.ReservationCore) -> dict[str, object]:
+def _reservation_record(order: Order, reservation: _akinv.Reservation) -> dict[str, object]:
     return {
         "order": order.name,
         "source": order.source,
@@ -190,7 +190,7 @@ def _reservation_record(order: Order, reservation: _core.ReservationCore) -> dic
     }
 
 
-def _match_record(found: _core.MatchCore) -> dict[str, object]:
+def _match_record(found: _akinv.Match) -> dict[str, object]:
     return {
         "provider": found.provider,
         "ok": found.ok,
@@ -229,9 +229,7 @@ def _print_findings(console: Any, order: Order) -> None:
         console.print(f"[yellow]finding[/] {finding.code}: {escape(finding.message)}")
 
 
-def _print_reservation(
-    order: Order, reservation: _core.ReservationCore, *, explain: bool, source: str
-) -> None:
+def _print_reservation(order: Order, reservation: _akinv.Reservation, *, explain: bool, source: str) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -288,7 +286,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _print_quote(console: Any, quote: _core.QuoteCore | ValueError | None, *, explain: bool) -> None:
+def _print_quote(console: Any, quote: _akinv.Quote | ValueError | None, *, explain: bool) -> None:
     from rich.markup import escape
 
     if quote is None:
@@ -312,7 +310,7 @@ def _print_quote(console: Any, quote: _core.QuoteCore | ValueError | None, *, ex
             )
 
 
-def _print_matches(order: Order, matches: Sequence[_core.MatchCore]) -> None:
+def _print_matches(order: Order, matches: Sequence[_akinv.Match]) -> None:
     from rich.markup import escape
     from rich.table import Table
 

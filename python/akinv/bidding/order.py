@@ -7,7 +7,7 @@ from typing import Any, NoReturn, TypeVar, final
 
 import msgspec
 
-from akinv.bidding import _core
+from akinv import _akinv
 from akinv.bidding.shapes import (
     GroupSpecShape,
     ScriptInputShape,
@@ -35,7 +35,7 @@ class Order:
     __slots__ = ("_findings", "_parsed", "_spec")
     _spec: OrderSpec
     _findings: tuple[OrderFinding, ...]
-    _parsed: _core.OrderCoreObject | None
+    _parsed: _akinv.OrderCore | None
 
     def __init__(self, spec: OrderSpec, /, findings: Sequence[OrderFinding] = ()) -> None:
         object.__setattr__(self, "_spec", spec)
@@ -132,10 +132,10 @@ class Order:
         return result
 
     @property
-    def core(self) -> _core.OrderCoreObject:
+    def core(self) -> _akinv.OrderCore:
         """The core's parsed order, made once on first use."""
         if self._parsed is None:
-            object.__setattr__(self, "_parsed", _core.core().OrderCore(self.to_json()))
+            object.__setattr__(self, "_parsed", _akinv.OrderCore(self.to_json()))
         assert self._parsed is not None
         return self._parsed
 

@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, final
 
-from akinv.bidding import _core
+from akinv import _akinv
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -67,7 +67,7 @@ class Pricing:
 
     __slots__ = ("_parsed", "_settings")
     _settings: dict[str, str]
-    _parsed: _core.PricingCore
+    _parsed: _akinv.Pricing
 
     def __init__(
         self,
@@ -94,7 +94,7 @@ class Pricing:
             "gpu_mappings": gpu_mappings,
         }
         object.__setattr__(self, "_settings", settings)
-        object.__setattr__(self, "_parsed", _core.core().Pricing(**settings))
+        object.__setattr__(self, "_parsed", _akinv.Pricing(**settings))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Pricing:
@@ -110,17 +110,17 @@ class Pricing:
         return dict(self._settings)
 
     @property
-    def core(self) -> _core.PricingCore:
+    def core(self) -> _akinv.Pricing:
         return self._parsed
 
-    def quote(self, order: Order, /, *, akt_usd: str | int | Decimal | None = None) -> _core.QuoteCore:
+    def quote(self, order: Order, /, *, akt_usd: str | int | Decimal | None = None) -> _akinv.Quote:
         """What the generic script prints for ``order`` as given (not reserved): the rate per block in
         the order's denom, with a breakdown. ``akt_usd`` (USD per AKT) is needed for uakt."""
         return self._parsed.quote(order.core, akt_usd=akt_text(akt_usd))
 
     def quote_script_input(
         self, stdin: bytes | str, /, *, akt_usd: str | int | Decimal | None = None
-    ) -> _core.QuoteCore:
+    ) -> _akinv.Quote:
         """What the generic script does with this stdin document, byte for byte."""
         data = stdin.encode() if isinstance(stdin, str) else stdin
         return self._parsed.quote_script_input(data, akt_usd=akt_text(akt_usd))

@@ -82,10 +82,11 @@ def answer(stdin: bytes, env: Mapping[str, str], inventory: str | None = None) -
         owner = env.get("AKASH_OWNER", "")
         if not is_whitelisted(owner, env["WHITELIST_URL"], env):
             return "", f"{owner} is not whitelisted", 1
-    from akinv.bidding import _core, aktprice
+    from akinv import _akinv
+    from akinv.bidding import aktprice
     from akinv.bidding.pricing import settings_from_env
 
-    pricing = _core.core().Pricing(**settings_from_env(env))
+    pricing = _akinv.Pricing(**settings_from_env(env))
     if inventory is not None:
         stdin = _resolved(stdin, inventory)
     try:
@@ -109,7 +110,7 @@ def answer(stdin: bytes, env: Mapping[str, str], inventory: str | None = None) -
 
 def _resolved(stdin: bytes, inventory: str) -> bytes:
     """The order as the provider would allocate it on ``inventory``, when its GPU model is open."""
-    from akinv.bidding import _core
+    from akinv import _akinv
     from akinv.bidding.order import Order
     from akinv.errors import AkinvError
 
@@ -122,7 +123,7 @@ def _resolved(stdin: bytes, inventory: str) -> bytes:
     try:
         with open(inventory, "rb") as file:
             status = file.read()
-        reservation = _core.inventory_from_status(status).reserve(order.core, mode="provider")
+        reservation = _akinv.Inventory.from_status(status).reserve(order, mode="provider")
     except (OSError, ValueError) as error:
         raise _Refused(f"akinv-bid-price: inventory {inventory}: {error}") from None
     allocated = reservation.allocated_script_input()
