@@ -126,6 +126,19 @@ def test_inventory_that_cannot_host_the_order(tmp_path: Path) -> None:
     assert missing.returncode == 1 and b"absent.json" in missing.stderr
 
 
+def test_unreadable_input_is_refused_without_the_network(tmp_path: Path) -> None:
+    with serve() as server:
+        env = {
+            "AKINV_AKT_PRICE_CACHE": str(tmp_path / "akt.cache"),
+            "AKINV_AKT_PRICE_URL": server.url("/price"),
+        }
+        for stdin in (b"{", b'{"resources": [{"cpu": 1000, "memory": 1, "count": 1}]}'):
+            result = bid_price(stdin, env)
+            assert result.returncode == 1 and result.stdout == b""
+            assert result.stderr.startswith(b"akinv-bid-price: "), result.stderr
+        assert server.hits["/price"] == 0
+
+
 def test_arguments() -> None:
     assert bid_price(b"", {}, "--help").stdout.startswith(b"usage: akinv-bid-price")
     wrong = bid_price(b"", {}, "--frobnicate")

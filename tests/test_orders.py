@@ -730,6 +730,12 @@ def test_order_is_immutable_hashable_and_picklable() -> None:
     assert hash(order) == hash(Order.from_sdl(sdl())) and order == Order.from_sdl(sdl())
     assert order != Order.from_sdl(sdl(cpu="1"))
     assert repr(order) == "<Order sdl 'dc': 1 units, 2000.000000000000000000uakt>"
+    again_order = pickle.loads(pickle.dumps(Order.from_sdl(sdl(cpu="1.001"))))
+    assert (
+        again_order == Order.from_sdl(sdl(cpu="1.001"))
+        and again_order.findings[0].code == "sdl-float-rounding"
+    )
+    assert json.loads(again_order.script_input())["resources"][0]["cpu"] == 1000
     error = OrderError("line 3: bad", path="x", line=3)
     again = pickle.loads(pickle.dumps(error))
     assert (again.message, again.path, again.line) == ("line 3: bad", "x", 3)

@@ -4,6 +4,7 @@ table (tests/pricing_table.py) to the last printed decimal."""
 from __future__ import annotations
 
 import json
+import pickle
 
 import pytest
 from pricing_table import CASES, Case
@@ -57,6 +58,7 @@ def test_from_env() -> None:
         Pricing(cpu="3", gpu_mappings="h100=1800")
     )
     assert repr(pricing) == "Pricing(cpu='3', gpu_mappings='h100=1800')"
+    assert pickle.loads(pickle.dumps(pricing)) == pricing
     with pytest.raises(AttributeError):
         pricing.cpu = "1"
     with pytest.raises(ValueError, match="PRICE_TARGET_CPU"):

@@ -48,6 +48,9 @@ class Order:
     def __delattr__(self, name: str) -> NoReturn:
         raise AttributeError(f"Order is immutable; cannot delete {name!r}")
 
+    def __reduce__(self) -> tuple[type[Order], tuple[OrderSpec, tuple[OrderFinding, ...]]]:
+        return (Order, (self._spec, self._findings))
+
     @classmethod
     def from_script_input(cls, data: OrderData, /) -> Order:
         """The price script's stdin (``resources``, ``price``, ``price_precision``), or the legacy

@@ -50,6 +50,10 @@ def settings_from_env(env: Mapping[str, str]) -> dict[str, str]:
     return {name: env.get(variable) or DEFAULTS[name] for name, variable in ENVIRONMENT.items()}
 
 
+def _from_settings(settings: dict[str, str]) -> Pricing:
+    return Pricing(**settings)
+
+
 def akt_text(akt_usd: str | int | Decimal | None) -> str | None:
     """An AKT price as the decimal text the core reads (a Decimal without exponent notation)."""
     if akt_usd is None or isinstance(akt_usd, str):
@@ -103,6 +107,9 @@ class Pricing:
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Pricing is immutable; cannot set {name!r}")
+
+    def __reduce__(self) -> tuple[object, tuple[dict[str, str]]]:
+        return (_from_settings, (self._settings,))
 
     @property
     def settings(self) -> dict[str, str]:

@@ -93,8 +93,8 @@ def answer(stdin: bytes, env: Mapping[str, str], inventory: str | None = None) -
         akt = aktprice.known_akt_usd(env)
         try:
             quote = pricing.quote_script_input(stdin, akt_usd=akt)
-        except ValueError:
-            if akt is not None:
+        except ValueError as error:
+            if akt is not None or "AKT price" not in str(error):
                 raise
             # Only a uakt order needs the AKT price; fetch it now, as the script would.
             quote = pricing.quote_script_input(stdin, akt_usd=aktprice.akt_usd(env))
