@@ -39,6 +39,7 @@ RECORDED = {
     "bidscript-stdin_a100-80Gi-sxm.json": "899.764059",
 }
 SCRIPT_CACHE = Path("/tmp/aktprice.cache")
+ISOLATED_CACHE = "/tmp/akinv-aktprice.cache"
 
 
 def bid_price_command() -> list[str]:
@@ -49,8 +50,11 @@ def bid_price_command() -> list[str]:
 
 
 def isolated(command: list[str]) -> list[str]:
-    """``command`` with a private tmpfs ``/tmp`` that holds the generic script's AKT cache."""
-    setup = f'mount -t tmpfs none /tmp && echo {AKT_USD} > /tmp/aktprice.cache && exec "$@"'
+    """``command`` with a private tmpfs ``/tmp`` that holds both AKT caches."""
+    setup = (
+        f"mount -t tmpfs none /tmp && echo {AKT_USD} > /tmp/aktprice.cache"
+        f' && echo {AKT_USD} > {ISOLATED_CACHE} && exec "$@"'
+    )
     return ["unshare", "-rm", "sh", "-c", setup, "sh", *command]
 
 
@@ -79,7 +83,10 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="akinv-bid-price-bench-"))
     cache = workdir / "akt.cache"
     cache.write_text(AKT_USD + "\n")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("PRICE_TARGET", "AKINV_", "DEBUG_BID"))}
+    # As pip installs akinv: with bytecode. PYTHONDONTWRITEBYTECODE would make every run compile
+    # akinv's modules again (the answer checks below write the bytecode of an editable install).
+    dropped = ("PRICE_TARGET", "AKINV_", "DEBUG_BID", "PYTHONDONTWRITEBYTECODE")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     base["PRICE_TARGET_GPU_MAPPINGS"] = MAPPINGS
     ours_env = {**base, "AKINV_AKT_PRICE_CACHE": str(cache), "AKINV_AKT_PRICE_URL": "http://127.0.0.1:9/"}
     ours = bid_price_command()
@@ -98,6 +105,7 @@ def main() -> int:
                 print("--isolate needs unshare", file=sys.stderr)
                 return 2
             script, ours = isolated(script), isolated(ours)
+            ours_env["AKINV_AKT_PRICE_CACHE"] = ISOLATED_CACHE
         elif not (SCRIPT_CACHE.exists() and time.time() - SCRIPT_CACHE.stat().st_mtime < 3000):
             if not args.write_cache:
                 print(

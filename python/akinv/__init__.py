@@ -8,7 +8,6 @@ them, and aggregate what they say.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
 
 from akinv import _akinv
 from akinv._akinv import (
@@ -42,7 +41,12 @@ from akinv.errors import (
     UnknownShapeError,
 )
 
+# typing is not imported at run time: akinv-bid-price starts through this module, and typing
+# brings re, enum and functools with it. These names are for the type checker only.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from akinv.bidding.order import Order
     from akinv.bidding.pricing import Pricing
     from akinv.bidding.spec import OrderFinding
@@ -75,7 +79,7 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
-Payload = bytes | bytearray | memoryview | str | Mapping[str, Any]
+Payload = bytes | bytearray | memoryview | str | Mapping[str, "Any"]
 
 __all__ = [
     "AkinvError",

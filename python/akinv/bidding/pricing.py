@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, final
 
 from akinv import _akinv
+from akinv.bidding.settings import DEFAULTS, ENVIRONMENT, settings_from_env
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -19,35 +20,6 @@ if TYPE_CHECKING:
     from akinv.bidding.order import Order
 
 __all__ = ["DEFAULTS", "ENVIRONMENT", "Pricing", "settings_from_env"]
-
-# The script's variables and defaults (helm-charts price_script_generic.sh): USD per month.
-ENVIRONMENT: dict[str, str] = {
-    "cpu": "PRICE_TARGET_CPU",
-    "memory": "PRICE_TARGET_MEMORY",
-    "hd_ephemeral": "PRICE_TARGET_HD_EPHEMERAL",
-    "hd_pers_hdd": "PRICE_TARGET_HD_PERS_HDD",
-    "hd_pers_ssd": "PRICE_TARGET_HD_PERS_SSD",
-    "hd_pers_nvme": "PRICE_TARGET_HD_PERS_NVME",
-    "endpoint": "PRICE_TARGET_ENDPOINT",
-    "ip": "PRICE_TARGET_IP",
-    "gpu_mappings": "PRICE_TARGET_GPU_MAPPINGS",
-}
-DEFAULTS: dict[str, str] = {
-    "cpu": "1.60",
-    "memory": "0.80",
-    "hd_ephemeral": "0.02",
-    "hd_pers_hdd": "0.01",
-    "hd_pers_ssd": "0.03",
-    "hd_pers_nvme": "0.04",
-    "endpoint": "0.05",
-    "ip": "5",
-    "gpu_mappings": "",
-}
-
-
-def settings_from_env(env: Mapping[str, str]) -> dict[str, str]:
-    """The settings as the script reads them: ``${VAR:-default}``, so an empty variable is unset."""
-    return {name: env.get(variable) or DEFAULTS[name] for name, variable in ENVIRONMENT.items()}
 
 
 def _from_settings(settings: dict[str, str]) -> Pricing:

@@ -84,7 +84,7 @@ def answer(stdin: bytes, env: Mapping[str, str], inventory: str | None = None) -
             return "", f"{owner} is not whitelisted", 1
     from akinv import _akinv
     from akinv.bidding import aktprice
-    from akinv.bidding.pricing import settings_from_env
+    from akinv.bidding.settings import settings_from_env
 
     pricing = _akinv.Pricing(**settings_from_env(env))
     if inventory is not None:
