@@ -77,6 +77,9 @@ def main() -> int:
     args = parser.parse_args()
 
     samples = sorted(args.samples.glob("bidscript-stdin_*.json"))
+    if not args.samples.is_dir():
+        print(f"skipped: {args.samples} is not beside the checkout")
+        return 0
     if not samples:
         print(f"no bidscript-stdin_*.json in {args.samples}", file=sys.stderr)
         return 2
@@ -171,6 +174,8 @@ def main() -> int:
         )
     else:
         print(f"{'all orders':<52} {overall:>16.1f}")
+    bare = [run([sys.executable, "-c", "pass"], b"", base)[0] for _ in range(args.runs)]
+    print(f"{'(python -c pass, for scale)':<52} {statistics.median(bare) * 1000:>16.1f}")
     if args.isolate:
         wrapper = [run(isolated(["true"]), b"", base)[0] for _ in range(args.runs)]
         print(
