@@ -139,6 +139,23 @@ def test_unreadable_input_is_refused_without_the_network(tmp_path: Path) -> None
         assert server.hits["/price"] == 0
 
 
+def test_the_start_path_stays_lean() -> None:
+    """The provider starts one process an order: nothing heavy may creep into the start path."""
+    probe = (
+        "import sys\n"
+        "from akinv.bidding import script\n"
+        "stdout, stderr, status = script.answer(sys.stdin.buffer.read(), {'AKINV_AKT_USD': '3'})\n"
+        "assert status == 0, stderr\n"
+        "heavy = ('typing', 're', 'json', 'msgspec', 'yaml', 'rich', 'argparse', 'urllib.request', 'decimal')\n"
+        "print(' '.join(name for name in heavy if name in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], input=order(unit()), capture_output=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().strip() == ""
+
+
 def test_arguments() -> None:
     assert bid_price(b"", {}, "--help").stdout.startswith(b"usage: akinv-bid-price")
     wrong = bid_price(b"", {}, "--frobnicate")
