@@ -729,7 +729,9 @@ def test_order_is_immutable_hashable_and_picklable() -> None:
         order.name = "other"  # type: ignore[misc]
     assert hash(order) == hash(Order.from_sdl(sdl())) and order == Order.from_sdl(sdl())
     assert order != Order.from_sdl(sdl(cpu="1"))
-    assert repr(order) == "<Order sdl 'dc': 1 units, 2000.000000000000000000uakt>"
+    assert repr(order) == (
+        "Order(source='sdl', name='dc', units=1, replicas=2, price='2000.000000000000000000uakt', findings=[])"
+    )
     again_order = pickle.loads(pickle.dumps(Order.from_sdl(sdl(cpu="1.001"))))
     assert (
         again_order == Order.from_sdl(sdl(cpu="1.001"))

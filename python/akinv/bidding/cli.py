@@ -20,16 +20,17 @@ import msgspec
 from akinv import _akinv
 from akinv.bidding.order import Order
 from akinv.bidding.pricing import Pricing
+from akinv.cli.options import threads
 
-__all__ = ["add_parser", "read_statuses"]
+__all__ = ["add_match_parser", "add_reserve_parser", "gpu_text", "read_statuses"]
 
 EXIT_OK, EXIT_NO, EXIT_UNREADABLE = 0, 1, 2
 WIDTH = 80
 
 
-def add_parser(subparsers: Any) -> None:
-    """Register ``reserve`` and ``match`` on the ``akinv`` command's subparsers."""
-    reserve = subparsers.add_parser(
+def add_reserve_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """``akinv reserve`` (registered by ``akinv.cli.reserve``)."""
+    reserve: argparse.ArgumentParser = subparsers.add_parser(
         "reserve",
         help="place an order on one provider's inventory as the provider would",
         description="Exit status: 0 the order fits, 1 it does not, 2 an input cannot be read.",
@@ -52,8 +53,12 @@ def add_parser(subparsers: Any) -> None:
     )
     _common(reserve)
     reserve.set_defaults(run=run_reserve)
+    return reserve
 
-    match = subparsers.add_parser(
+
+def add_match_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """``akinv match`` (registered by ``akinv.cli.match``)."""
+    match: argparse.ArgumentParser = subparsers.add_parser(
         "match",
         help="which providers of a network snapshot could host an order, with which GPU and rate",
         description="Exit status: 0 some provider can host the order, 1 none can, 2 an input cannot be read.",
@@ -62,9 +67,12 @@ def add_parser(subparsers: Any) -> None:
         "order", metavar="ORDER", help="price script input, GroupSpec or SDL file (- for stdin)"
     )
     match.add_argument("statuses", metavar="STATUSES.jsonl", help="one status document per line (.gz too)")
-    match.add_argument("--threads", type=int, default=None, help="worker threads (default: all cores)")
+    match.add_argument(
+        "--threads", type=threads, default=None, metavar="N", help="worker threads (default: all cores)"
+    )
     _common(match)
     match.set_defaults(run=run_match)
+    return match
 
 
 def _common(command: argparse.ArgumentParser) -> None:

@@ -155,8 +155,13 @@ class Order:
         return hash((self._spec, self._findings))
 
     def __repr__(self) -> str:
-        price = f"{self.price.amount}{self.price.denom}" if self.price else "no price"
-        return f"<Order {self.source} {self.name!r}: {len(self.units)} units, {price}>"
+        price = f"{self.price.amount}{self.price.denom}" if self.price else None
+        replicas = sum(unit.count for unit in self.units)
+        codes = [finding.code for finding in self._findings]
+        return (
+            f"Order(source={self.source!r}, name={self.name!r}, units={len(self.units)}, "
+            f"replicas={replicas}, price={price!r}, findings={codes!r})"
+        )
 
 
 def _decode(data: OrderData, shape: Any) -> Any:
