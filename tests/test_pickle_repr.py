@@ -115,6 +115,12 @@ def every_public_object() -> dict[str, list[Any]]:
         "MalformedJSONError": [akinv.MalformedJSONError("malformed", 3, 7)],
         "UnknownShapeError": [akinv.UnknownShapeError("no known shape")],
         "PayloadTooLargeError": [akinv.PayloadTooLargeError("too large")],
+        "Order": [akinv.Order.from_script_input({"resources": [{"cpu": 1000, "memory": 2**30, "count": 2}]})],
+        "OrderFinding": [
+            akinv.OrderFinding("chain-limit", "cpu 500000 is above 384000", "$.x", None, 500000, 384000)
+        ],
+        "OrderError": [akinv.OrderError("line 3: cpu: '8K' is not a decimal number", path="cpu", line=3)],
+        "Pricing": [akinv.Pricing(cpu="2.5", gpu_mappings="a100=900,*=2000")],
     }
     return reports | bid_matching_objects()
 
@@ -161,6 +167,12 @@ def test_pickle_round_trip(name: str) -> None:
             assert same(copied, original), (copied, original)
             if not isinstance(original, BaseException) and name not in NOT_COMPARED:
                 assert copied == original and not copied != original
+            if isinstance(original, akinv.PayloadError):
+                assert (copied.line, copied.column, copied.message) == (
+                    original.line,
+                    original.column,
+                    original.message,
+                )
 
 
 def test_a_reservation_comes_back_the_same() -> None:
@@ -342,7 +354,10 @@ def test_totals_repr_shows_the_figures() -> None:
     report = akinv.validate(V1)
     text = repr(report.totals)
     gpu = report.totals.gpu
-    assert f"gpu=Usage(allocatable={gpu.allocatable}, allocated={gpu.allocated}, available={gpu.available})" in text
+    assert (
+        f"gpu=Usage(allocatable={gpu.allocatable}, allocated={gpu.allocated}, available={gpu.available})"
+        in text
+    )
     assert text.startswith("Totals(cpu_millis=Usage(allocatable=128000,")
     assert "storage={'beta3': Usage(" in text
 
@@ -365,7 +380,9 @@ def test_gpu_group_without_device_info_shows_question_marks() -> None:
         "withheld=True)"
     )
     [h100] = akinv.validate(dumps(v1(v1_node()))).gpus
-    assert repr(h100).startswith("GpuGroup(vendor='nvidia', model='h100', memory_size='80Gi', interface='sxm5',")
+    assert repr(h100).startswith(
+        "GpuGroup(vendor='nvidia', model='h100', memory_size='80Gi', interface='sxm5',"
+    )
 
 
 def test_report_finding_usage_change_reprs() -> None:

@@ -7,9 +7,7 @@ them, and aggregate what they say.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from akinv import _akinv
 from akinv._akinv import (
@@ -36,14 +34,52 @@ from akinv._akinv import (
 from akinv.errors import (
     AkinvError,
     MalformedJSONError,
+    OrderError,
     PayloadError,
     PayloadTooLargeError,
     QuantityError,
     UnknownShapeError,
 )
-from akinv.io import SanitizeSummary, ScanResult, Schema, sanitize_file, scan
 
-Payload = bytes | bytearray | memoryview | str | Mapping[str, Any]
+# typing is not imported at run time: akinv-bid-price starts through this module, and typing
+# brings re, enum and functools with it. These names are for the type checker only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from akinv.bidding.order import Order
+    from akinv.bidding.pricing import Pricing
+    from akinv.bidding.spec import OrderFinding
+    from akinv.io import SanitizeSummary, ScanResult, Schema, sanitize_file, scan
+
+# Names imported on first use, so that `import akinv` stays cheap: akinv-bid-price starts through it.
+_LAZY = {
+    "SanitizeSummary": "akinv.io",
+    "ScanResult": "akinv.io",
+    "Schema": "akinv.io",
+    "sanitize_file": "akinv.io",
+    "scan": "akinv.io",
+    "Order": "akinv.bidding.order",
+    "OrderFinding": "akinv.bidding.spec",
+    "Pricing": "akinv.bidding.pricing",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'akinv' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+Payload = bytes | bytearray | memoryview | str | Mapping[str, "Any"]
 
 __all__ = [
     "AkinvError",
@@ -56,10 +92,14 @@ __all__ = [
     "Match",
     "NodeSummary",
     "MalformedJSONError",
+    "Order",
+    "OrderError",
+    "OrderFinding",
     "Payload",
     "PayloadError",
     "PayloadTooLargeError",
     "Policy",
+    "Pricing",
     "QuantityError",
     "Quote",
     "Report",
@@ -90,6 +130,8 @@ def _as_document(payload: Payload) -> bytes | bytearray | memoryview | str:
     A decoded document that is not JSON (a set, an integer past Python's 4,300-digit limit) is a
     PayloadError, as the same text would be."""
     if isinstance(payload, Mapping):
+        import json
+
         try:
             return json.dumps(
                 payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain

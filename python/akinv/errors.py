@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "AkinvError",
     "MalformedJSONError",
+    "OrderError",
     "PayloadError",
     "PayloadTooLargeError",
     "QuantityError",
@@ -51,3 +52,22 @@ class UnknownShapeError(PayloadError):
 
 class PayloadTooLargeError(PayloadError):
     """A document larger than akinv reads (256 MiB), refused without being read."""
+
+
+class OrderError(AkinvError, ValueError):
+    """An order (price-script input, GroupSpec JSON or SDL) that cannot be read or that akinv does not
+    support. ``path`` is where in the document (``$.resources[0].cpu``, or the SDL keys), ``line`` the
+    1-based line of an SDL or JSON document when known; both may be None."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_order_error, (self.message, self.path, self.line))
+
+
+def _order_error(message: str, path: str | None, line: int | None) -> OrderError:
+    return OrderError(message, path=path, line=line)

@@ -24,3 +24,15 @@ for result in akinv.scan(["history.jsonl.gz"]):
 
 akinv.validate(b"{}", schema="v2")  # type: ignore[arg-type]
 akinv.validate(b"{}", "legacy")  # type: ignore[call-arg]
+
+order: akinv.Order = akinv.Order.from_sdl("version: '2.0'", group="dc")
+from_json: akinv.Order = akinv.Order.from_group_spec(b"[]", name="westcoast")
+order_findings: tuple[akinv.OrderFinding, ...] = akinv.Order.from_script_input({"resources": []}).findings
+canonical: bytes = order.to_json()
+limit: int | None = order_findings[0].limit
+pricing: akinv.Pricing = akinv.Pricing.from_env({"PRICE_TARGET_CPU": "2"})
+rate: str | None = pricing.quote(order, akt_usd="3.00").rate
+
+akinv.Order.from_sdl(5)  # type: ignore[arg-type]
+akinv.Order.from_sdl("", "dc")  # type: ignore[call-arg]
+akinv.Pricing(cpu=1.6)  # type: ignore[arg-type]

@@ -26,6 +26,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "akinv.cli.sanitize",
     "akinv.cli.quantity",
     "akinv.doctor.cli",
+    "akinv.cli.reserve",
+    "akinv.cli.match",
 )
 
 
