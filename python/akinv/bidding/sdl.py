@@ -21,7 +21,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from yaml.nodes import MappingNode, Node
 
@@ -29,14 +28,27 @@ from akinv.bidding import limits
 from akinv.bidding.quantities import (
     Quantity,
     QuantitySyntaxError,
-    format_dec,
     parse_byte_quantity,
     parse_cpu_millis,
     parse_dec,
     parse_gpu_ram,
     parse_uint,
 )
-from akinv.bidding.spec import Coin, OrderFinding, OrderSpec, Unit, Volume
+from akinv.bidding.sdl_groups import (
+    SdlCompute,
+    SdlDeployment,
+    SdlExpose,
+    SdlPrice,
+    SdlService,
+    SdlTo,
+    SdlVolume,
+    UnitDraft,
+    endpoints_of,
+    go_stable_sort,
+    group_spec,
+    sequence_numbers,
+)
+from akinv.bidding.spec import OrderFinding, OrderSpec
 from akinv.bidding.yamlnodes import (
     Mapping,
     boolean,
@@ -93,70 +105,6 @@ HTTP_LIMITS = {
     "send_timeout": 60_000,
 }
 
-LEASED_IP = "leased-ip"
-
-
-@dataclass
-class _Volume:
-    name: str
-    size: Quantity
-    attributes: dict[str, str]
-    node: Node
-
-
-@dataclass
-class _Compute:
-    name: str
-    node: Node
-    cpu: Quantity
-    memory: Quantity
-    gpu_units: int
-    gpu_keys: tuple[str, ...]
-    volumes: list[_Volume]
-
-
-@dataclass
-class _To:
-    global_: bool
-    ip: str
-    node: Node
-
-
-@dataclass
-class _Expose:
-    port: int
-    as_: int
-    proto: str
-    to: list[_To]
-    node: Node
-
-
-@dataclass
-class _Service:
-    name: str
-    node: Node
-    exposes: list[_Expose]
-    image: str = ""
-    mounts: dict[str, tuple[str, Node]] = field(default_factory=dict)
-    has_storage_params: bool = False
-    tee: str | None = None
-
-
-@dataclass
-class _Price:
-    atto: int
-    denom: str
-    node: Node
-
-
-@dataclass
-class _Deployment:
-    service: str
-    placement: str
-    profile: str
-    count: int
-    node: Node
-
 
 def read_sdl(text: str | bytes, *, group: str | None) -> tuple[OrderSpec, list[OrderFinding]]:
     """The canonical order of one placement group of an SDL, and its findings."""
@@ -187,8 +135,8 @@ class _Reader:
         endpoints = self._endpoints(top)
         self._validate(services, computes, pricing, deployments, endpoints, top)
         chosen = self._choose(deployments, group, top)
-        sequence_numbers = _sequence_numbers(services, deployments)
-        spec = self._group(chosen, version, services, computes, pricing, deployments, sequence_numbers)
+        numbers = sequence_numbers(services, deployments)
+        spec = self._group(chosen, version, services, computes, pricing, deployments, numbers)
         paths = [f"profiles.compute.{unit.name.split(' ')[0]}.resources" for unit in spec.units]
         self.findings.extend(limits.check(spec, paths))
         return spec, self.findings
@@ -213,7 +161,7 @@ class _Reader:
         if match is None or text.startswith("-") or not any(c in "123456789" for c in text):
             fail(node, "reclamation.min_window", f"{text!r} is not a duration above zero (like 1h or 90m)")
 
-    def _service(self, name: str, node: Node) -> _Service:
+    def _service(self, name: str, node: Node) -> SdlService:
         path = f"services.{name}"
         body = Mapping(node, path)
         for key in body:
@@ -227,7 +175,7 @@ class _Reader:
                     key,
                 )
         exposes = [self._expose(item, f"{path}.expose[{i}]") for i, item in _items(body, "expose")]
-        service = _Service(name, node, exposes)
+        service = SdlService(name, node, exposes)
         image = body.get("image")
         service.image = string(image, f"{path}.image").strip() if image is not None else ""
         credentials = body.mapping("credentials")
@@ -256,7 +204,7 @@ class _Reader:
                     fail(tee, params.child("tee"), f"unsupported tee type {service.tee!r} (cpu, cpu-gpu)")
         return service
 
-    def _expose(self, node: Node, path: str) -> _Expose:
+    def _expose(self, node: Node, path: str) -> SdlExpose:
         body = Mapping(node, path)
         body.only(_EXPOSE, "an expose entry")
         port = uint(body.require("port"), body.child("port"))
@@ -287,8 +235,8 @@ class _Reader:
             if to.get("http_options") is not None:
                 # Decoded into uint32 fields, never used: only a value too large is refused.
                 self._http_options(to.require("http_options"), to.child("http_options"), enforced=False)
-            tos.append(_To(global_, ip, item))
-        return _Expose(port, as_, proto or "TCP", tos, node)
+            tos.append(SdlTo(global_, ip, item))
+        return SdlExpose(port, as_, proto or "TCP", tos, node)
 
     def _http_options(self, node: Node, path: str, *, enforced: bool) -> None:
         options = Mapping(node, path)
@@ -363,7 +311,7 @@ class _Reader:
             )
         return quantity
 
-    def _compute(self, name: str, node: Node) -> _Compute:
+    def _compute(self, name: str, node: Node) -> SdlCompute:
         path = f"profiles.compute.{name}"
         profile = Mapping(node, path)
         profile.only({"resources"}, "a compute profile")
@@ -384,12 +332,12 @@ class _Reader:
         gpu_units, gpu_keys = 0, tuple[str, ...]()
         if resources.get("gpu") is not None:
             gpu_units, gpu_keys = self._gpu(resources.require("gpu"), resources.child("gpu"))
-        return _Compute(name, node, cpu_millis, memory_bytes, gpu_units, gpu_keys, volumes)
+        return SdlCompute(name, node, cpu_millis, memory_bytes, gpu_units, gpu_keys, volumes)
 
-    def _storage(self, node: Node, path: str) -> list[_Volume]:
+    def _storage(self, node: Node, path: str) -> list[SdlVolume]:
         single = isinstance(node, MappingNode)
         items = [node] if single else sequence(node, path)
-        volumes: list[_Volume] = []
+        volumes: list[SdlVolume] = []
         for i, item in enumerate(items):
             where = path if single else f"{path}[{i}]"
             body = Mapping(item, where)
@@ -401,10 +349,10 @@ class _Reader:
                 fail(item, where, f"volume name {name!r} is used twice")
             size = self._quantity(body.require("size"), body.child("size"), parse_byte_quantity, "bytes")
             attributes = self._storage_attributes(body)
-            volumes.append(_Volume(name, size, attributes, item))
+            volumes.append(SdlVolume(name, size, attributes, item))
         if len(volumes) > 20:
             fail(node, path, "more than 20 volumes (the Go SDL's sort would differ)")
-        _go_stable_sort(volumes)
+        go_stable_sort(volumes)
         return volumes
 
     def _storage_attributes(self, body: Mapping) -> dict[str, str]:
@@ -501,7 +449,7 @@ class _Reader:
                 fail(entry, vendor.child("nvidia"), f"GPU key {first!r} is given twice")
         return units, tuple(key for key, _ in keys)
 
-    def _pricing(self, name: str, node: Node) -> dict[str, _Price]:
+    def _pricing(self, name: str, node: Node) -> dict[str, SdlPrice]:
         path = f"profiles.placement.{name}"
         placement = Mapping(node, path)
         placement.only({"attributes", "signedBy", "pricing"}, "a placement profile")
@@ -524,10 +472,10 @@ class _Reader:
                 atto = parse_dec(scalar(coin.require("amount"), coin.child("amount")))
             except QuantitySyntaxError as error:
                 fail(coin.require("amount"), coin.child("amount"), str(error))
-            prices[profile] = _Price(atto, denom, price_node)
+            prices[profile] = SdlPrice(atto, denom, price_node)
         return prices
 
-    def _deployments(self, node: Node) -> list[_Deployment]:
+    def _deployments(self, node: Node) -> list[SdlDeployment]:
         result = []
         for service, placements in sorted(Mapping(node, "deployment").items()):
             for placement, entry in sorted(Mapping(placements, f"deployment.{service}").items()):
@@ -538,7 +486,7 @@ class _Reader:
                 count = uint(body.require("count"), body.child("count"))
                 if count == 0:
                     fail(body.require("count"), body.child("count"), "count must be at least 1")
-                result.append(_Deployment(service, placement, profile, count, entry))
+                result.append(SdlDeployment(service, placement, profile, count, entry))
         if not result:
             fail(node, "deployment", "no service is deployed")
         return result
@@ -559,10 +507,10 @@ class _Reader:
 
     def _validate(
         self,
-        services: dict[str, _Service],
-        computes: dict[str, _Compute],
-        pricing: dict[str, dict[str, _Price]],
-        deployments: list[_Deployment],
+        services: dict[str, SdlService],
+        computes: dict[str, SdlCompute],
+        pricing: dict[str, dict[str, SdlPrice]],
+        deployments: list[SdlDeployment],
         endpoints: dict[str, Node],
         top: Mapping,
     ) -> None:
@@ -622,7 +570,7 @@ class _Reader:
                 "no service is exposed globally (zero global services)",
             )
 
-    def _mounts(self, service: _Service, compute: _Compute) -> None:
+    def _mounts(self, service: SdlService, compute: SdlCompute) -> None:
         """A service's volume mounts name the profile's volumes, are absolute and distinct."""
         names = {volume.name for volume in compute.volumes}
         seen: set[str] = set()
@@ -636,7 +584,7 @@ class _Reader:
                 fail(node, f"{where}.mount", f"mount {mount!r} is already used by another volume")
             seen.add(mount)
 
-    def _choose(self, deployments: list[_Deployment], group: str | None, top: Mapping) -> str:
+    def _choose(self, deployments: list[SdlDeployment], group: str | None, top: Mapping) -> str:
         names = sorted({deployment.placement for deployment in deployments})
         if group is None:
             if len(names) == 1:
@@ -652,14 +600,14 @@ class _Reader:
         self,
         group: str,
         version: str,
-        services: dict[str, _Service],
-        computes: dict[str, _Compute],
-        pricing: dict[str, dict[str, _Price]],
-        deployments: list[_Deployment],
+        services: dict[str, SdlService],
+        computes: dict[str, SdlCompute],
+        pricing: dict[str, dict[str, SdlPrice]],
+        deployments: list[SdlDeployment],
         sequence_numbers: dict[str, int],
     ) -> OrderSpec:
-        units: list[_Draft] = []
-        by_profile: dict[str, _Draft] = {}
+        units: list[UnitDraft] = []
+        by_profile: dict[str, UnitDraft] = {}
         tee: str | None = None
         for deployment in deployments:
             if deployment.placement != group:
@@ -673,7 +621,7 @@ class _Reader:
                         f"group {group!r} has tee {tee!r} and {service.tee!r}",
                     )
                 tee = service.tee
-            endpoints = _endpoints_of(service, sequence_numbers)
+            endpoints = endpoints_of(service, sequence_numbers)
             merged = by_profile.get(deployment.profile) if version == "2.1" else None
             if merged is not None:
                 # 2.1: services of one profile in one group share a resource unit.
@@ -681,7 +629,7 @@ class _Reader:
                 merged.endpoints.extend(endpoints)
                 merged.services.append(service.name)
                 continue
-            draft = _Draft(
+            draft = UnitDraft(
                 computes[deployment.profile],
                 pricing[deployment.placement][deployment.profile],
                 deployment.count,
@@ -690,114 +638,7 @@ class _Reader:
             )
             units.append(draft)
             by_profile[deployment.profile] = draft
-        return _spec(group, units)
-
-
-@dataclass
-class _Draft:
-    compute: _Compute
-    price: _Price
-    count: int
-    endpoints: list[tuple[str, int]]
-    services: list[str]
-
-
-def _spec(group: str, drafts: list[_Draft]) -> OrderSpec:
-    units = []
-    denoms: dict[str, Node] = {}
-    total = 0
-    for index, draft in enumerate(drafts):
-        compute, price = draft.compute, draft.price
-        denoms.setdefault(price.denom, price.node)
-        total += price.atto * draft.count
-        volumes = tuple(
-            Volume(
-                name=volume.name,
-                bytes=volume.size.value,
-                class_=volume.attributes.get("class"),
-                persistent=volume.attributes.get("persistent") == "true",
-            )
-            for volume in compute.volumes
-        )
-        units.append(
-            Unit(
-                id=index + 1,
-                name=f"{compute.name} ({', '.join(draft.services)})",
-                count=draft.count,
-                cpu_millis=compute.cpu.value,
-                memory_bytes=compute.memory.value,
-                gpu_units=compute.gpu_units,
-                gpu_attributes=compute.gpu_keys,
-                storage=volumes,
-                endpoints=len(draft.endpoints),
-                ips=len({number for kind, number in draft.endpoints if kind == LEASED_IP}),
-                price=Coin(price.denom, format_dec(price.atto)),
-            )
-        )
-    if len(denoms) > 1:
-        node = list(denoms.values())[1]
-        fail(
-            node,
-            f"profiles.placement.{group}.pricing",
-            f"the group's units are priced in different denoms: {sorted(denoms)}",
-        )
-    group_price = Coin(next(iter(denoms)), format_dec(total))
-    return OrderSpec("sdl", group, tuple(units), group_price, 6)
-
-
-def _endpoints_of(service: _Service, sequence_numbers: dict[str, int]) -> list[tuple[str, int]]:
-    """go/manifest ServiceExpose.GetEndpoints: a global 'to' is one endpoint (HTTP on port 80 over TCP,
-    a random port otherwise), plus a leased IP when it names one."""
-    endpoints = []
-    for expose in service.exposes:
-        for to in expose.to:
-            if not to.global_:
-                continue
-            if to.ip:
-                endpoints.append((LEASED_IP, sequence_numbers.get(to.ip, 0)))
-            external = expose.as_ or expose.port
-            kind = "shared-http" if expose.proto == "TCP" and external == 80 else "random-port"
-            endpoints.append((kind, 0))
-    return endpoints
-
-
-def _sequence_numbers(services: dict[str, _Service], deployments: list[_Deployment]) -> dict[str, int]:
-    """go/sdl computeEndpointSequenceNumbers: the 'ip' names of every deployed service's 'to' entries
-    (not global ones without an ip), sorted, numbered from 1; a name listed twice keeps its last number."""
-    names = []
-    for name in sorted({deployment.service for deployment in deployments}):
-        for expose in services[name].exposes:
-            for to in expose.to:
-                if to.global_ and not to.ip:
-                    continue
-                names.append(to.ip)
-    return {name: number for number, name in enumerate(sorted(names), start=1)}
-
-
-def _go_stable_sort(volumes: list[_Volume]) -> None:
-    """go/sdl v2ResourceStorageArray.sort, as sort.SliceStable runs it on up to 20 items (an insertion
-    sort). Its 'class' comparison reads the persistent attribute, and its less is not a strict order;
-    the same algorithm gives the same order."""
-
-    def less(a: _Volume, b: _Volume) -> bool:
-        if a.size.value != b.size.value:
-            return a.size.value < b.size.value
-        a_value, b_value = a.attributes.get("persistent", ""), b.attributes.get("persistent", "")
-        if (not a_value and b_value) or (a_value and b_value and a_value < b_value):
-            return True
-        if a_value and not b_value:
-            return False
-        if a_value != "true":
-            return True
-        if b_value != "true":
-            return False
-        return a.name < b.name
-
-    for i in range(1, len(volumes)):
-        j = i
-        while j > 0 and less(volumes[j], volumes[j - 1]):
-            volumes[j], volumes[j - 1] = volumes[j - 1], volumes[j]
-            j -= 1
+        return group_spec(group, units)
 
 
 def _entries(parent: Mapping, key: str) -> list[tuple[str, Node]]:
