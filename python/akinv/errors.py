@@ -8,6 +8,7 @@ __all__ = [
     "PayloadError",
     "PayloadTooLargeError",
     "QuantityError",
+    "StoreError",
     "UnknownShapeError",
 ]
 
@@ -51,3 +52,7 @@ class UnknownShapeError(PayloadError):
 
 class PayloadTooLargeError(PayloadError):
     """A document larger than akinv reads (256 MiB), refused without being read."""
+
+
+class StoreError(AkinvError):
+    """The indexer's database cannot be opened, migrated or written (its message says why)."""
