@@ -26,6 +26,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "akinv.cli.sanitize",
     "akinv.cli.quantity",
     "akinv.doctor.cli",
+    "akinv.index.cli",
 )
 
 
