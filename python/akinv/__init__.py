@@ -7,9 +7,10 @@ them, and aggregate what they say.
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from akinv import _akinv
 from akinv._akinv import (
@@ -43,11 +44,44 @@ from akinv.errors import (
 )
 from akinv.files import SanitizeSummary, ScanResult, Schema, sanitize_file, scan
 
+if TYPE_CHECKING:
+    from akinv import dask, index
+    from akinv.index.fetch import FetchOptions, FetchResult, fetch
+    from akinv.index.parquet import export_parquet
+    from akinv.index.tracker import Tracker
+
 Payload = bytes | bytearray | memoryview | str | Mapping[str, Any]
+
+# The indexer pipeline loads on first use, so `import akinv` stays fast: name -> (module, attribute).
+_LAZY = {
+    "FetchOptions": ("akinv.index.fetch", "FetchOptions"),
+    "FetchResult": ("akinv.index.fetch", "FetchResult"),
+    "Tracker": ("akinv.index.tracker", "Tracker"),
+    "dask": ("akinv.dask", None),
+    "export_parquet": ("akinv.index.parquet", "export_parquet"),
+    "fetch": ("akinv.index.fetch", "fetch"),
+    "index": ("akinv.index", None),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'akinv' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "AkinvError",
     "Change",
+    "FetchOptions",
+    "FetchResult",
     "Finding",
     "GpuDevice",
     "GpuGroup",
@@ -69,9 +103,14 @@ __all__ = [
     "ScanResult",
     "Schema",
     "Totals",
+    "Tracker",
     "UnknownShapeError",
     "Usage",
     "__version__",
+    "dask",
+    "export_parquet",
+    "fetch",
+    "index",
     "match",
     "parse_quantities",
     "parse_quantity",
