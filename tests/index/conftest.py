@@ -14,13 +14,7 @@ from pathlib import Path
 import pytest
 from pgserver import PostgresUnavailable, throwaway_postgres
 from provider_server import ProviderServer, self_signed
-
-
-def require(reason: str) -> None:
-    """Skip for want of a system package; fail when CI requires every system package."""
-    if os.environ.get("AKINV_REQUIRE_SYSTEM") == "1":
-        pytest.fail(f"{reason} (AKINV_REQUIRE_SYSTEM=1)")
-    pytest.skip(reason)
+from system import require
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from akinv.index.fetch import FetchOptions, FetchResult, fetch, status_url
-from akinv.index.ingest import check_policy
 from akinv.index.snapshot import Snapshot
 from akinv.index.tracker import Tracker
 
@@ -60,7 +60,6 @@ async def run_round(
     on_result: Callable[[FetchResult], None] | None = None,
 ) -> RoundSummary:
     """Fetch every URL once and record the snapshots; returns what happened."""
-    check_policy(options.policy)
     summary = RoundSummary(providers=len(urls))
     began = time.monotonic()
     pending: list[Snapshot] = []
@@ -79,22 +78,31 @@ async def run_round(
 
     results = fetch(urls, options)
     stopped = asyncio.ensure_future(stop.wait()) if stop is not None else None
+    following: asyncio.Future[FetchResult] | None = None
     try:
         while True:
-            following = asyncio.ensure_future(results.__anext__())
-            waiting: set[asyncio.Future[object]] = {following}  # type: ignore[arg-type]
+            if following is None:
+                following = asyncio.ensure_future(results.__anext__())
+            waiting: set[asyncio.Future[Any]] = {following}
             if stopped is not None:
-                waiting.add(stopped)  # type: ignore[arg-type]
-            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-            if following not in done:
+                waiting.add(stopped)
+            # While results wait to be written, wake up in time to write them even if no other
+            # answer comes (the rest may all be hanging).
+            timeout = max(0.0, last_write + BATCH_SECONDS - time.monotonic()) if pending else None
+            done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if stopped is not None and stopped in done and following not in done:
                 following.cancel()
                 await asyncio.gather(following, return_exceptions=True)
                 summary.interrupted = True
                 break
+            if following not in done:
+                write()
+                continue
             try:
                 result = following.result()
             except StopAsyncIteration:
                 break
+            following = None
             summary.fetched += 1
             if result.ok:
                 summary.ok += 1

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import akinv
 from akinv.index.partitions import DEFAULT_PARTITION_BYTES, Partition, Placer, plan, read
-from akinv.index.snapshot import INT64_MAX, Rows, Snapshot, build_rows
+from akinv.index.snapshot import Rows, Snapshot, build_rows
 from akinv.index.tracker import Recorded, Tracker
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from akinv.errors import PayloadError
     from akinv.files import Schema
 
-__all__ = ["FileTimes", "IngestSummary", "check_policy", "ingest", "provider_of"]
+__all__ = ["FileTimes", "IngestSummary", "ingest", "provider_of"]
 
 DEFAULT_BATCH = 2000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -73,12 +73,6 @@ def provider_of(report: Report | None, source: str) -> str:
     return source
 
 
-def check_policy(policy: Policy | None) -> None:
-    """The store's quantity columns are BIGINT: a policy may lower the integer limit, not raise it."""
-    if policy is not None and policy.int_limit > INT64_MAX:
-        raise ValueError(f"the store needs int_limit at most {INT64_MAX} (BIGINT); got {policy.int_limit}")
-
-
 class FileTimes:
     """Each source's modification time, read once (standard input: the time ingest started)."""
 
@@ -115,7 +109,6 @@ def ingest(
     With ``workers`` above 1, partitions of the archives are validated and turned into rows in that
     many processes while this one writes (the rows are the same either way). The default uses every
     core for archives of 32 MiB or more, and this process alone for less or for standard input."""
-    check_policy(policy)
     if batch < 1:
         raise ValueError("batch must be at least 1")
     names = [os.fspath(path) for path in paths]
