@@ -69,6 +69,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # As Go's net/http (the providers' server) does: without it, a response written as headers
+    # then body waits for the client's delayed ACK, 40 ms a request.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -90,6 +93,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.send_response(answer.status)
+        if not owner.keep_alive:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.send_header("Content-Type", "application/json")
         for name, value in answer.headers.items():
             self.send_header(name, value)
@@ -110,7 +116,10 @@ class _Handler(BaseHTTPRequestHandler):
 class ProviderServer:
     """Serves each added provider at ``https://127.0.0.1:PORT/NAME/status``."""
 
-    def __init__(self, cert: Path, key: Path) -> None:
+    def __init__(self, cert: Path, key: Path, *, keep_alive: bool = True) -> None:
+        # Without keep-alive every poll is a new connection and TLS handshake, as when each
+        # provider is another host.
+        self.keep_alive = keep_alive
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.context.load_cert_chain(cert, key)
         self.routes: dict[str, Behaviour] = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import marshal
 import multiprocessing
 import os
 import signal
@@ -196,14 +197,15 @@ def _rows(
 _Options = tuple["str | None", "Schema | None", "Policy | None"]
 
 
-def _partition_rows(partition: Partition, options: _Options) -> tuple[list[Rows], int, IngestSummary]:
-    """In a worker process: a partition's rows, its line count, and its unreadable documents."""
+def _partition_rows(partition: Partition, options: _Options) -> tuple[bytes, int, IngestSummary]:
+    """In a worker process: a partition's rows (marshalled), its line count, and its unreadable
+    documents."""
     provider, schema, policy = options
     results, lines = read(partition, threads=1, schema=schema, policy=policy)
     summary = IngestSummary()
     times = FileTimes()
     built = [_rows(summary, *result, provider, times) for result in results]
-    return [rows for rows in built if rows is not None], lines, summary
+    return marshal.dumps([rows.to_plain() for rows in built if rows is not None]), lines, summary
 
 
 def _quiet_worker() -> None:
@@ -219,13 +221,13 @@ def _ingest_parallel(
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_worker) as pool:
         queue = iter(partitions)
         # A bounded window of partitions in flight keeps memory flat when writing is the slower part.
-        window: deque[tuple[Partition, Future[tuple[list[Rows], int, IngestSummary]]]] = deque()
+        window: deque[tuple[Partition, Future[tuple[bytes, int, IngestSummary]]]] = deque()
         try:
             for partition in itertools.islice(queue, workers * 2):
                 window.append((partition, pool.submit(_partition_rows, partition, options)))
             while window:
                 partition, future = window.popleft()
-                rows, lines, part = future.result()
+                plain, lines, part = future.result()
                 following = next(queue, None)
                 if following is not None:
                     window.append((following, pool.submit(_partition_rows, following, options)))
@@ -236,7 +238,7 @@ def _ingest_parallel(
                 for source, line, message in part.errors:
                     if len(summary.errors) < MAX_LISTED_ERRORS:
                         summary.errors.append((source, None if line is None else line + offset, message))
-                for item in rows:
+                for item in map(Rows.from_plain, marshal.loads(plain)):
                     if offset:
                         item = item.placed(item.seq + offset, f"{partition.path}:{item.seq + offset}")
                     writer.add(item)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from akinv.errors import AkinvError
-from akinv.index.snapshot import Row, Rows
+from akinv.index.snapshot import KEY_SLOTS, Row, Rows
 from akinv.index.store import Store, connect
 
 if TYPE_CHECKING:
@@ -135,15 +135,15 @@ def _add_rows(
     nodes: _Columns, gpus: _Columns, key: tuple[str, datetime, int | None, str | None], rows: Rows
 ) -> None:
     """One snapshot's node and GPU rows."""
-    schema = rows.snapshot[5]
+    schema = rows.snapshot[KEY_SLOTS + 5]
     devices: dict[int, list[dict[str, object]]] = {}
-    for node_position, _, *device in rows.gpu_devices:
+    for _, node_position, _, *device in rows.gpu_devices:
         devices.setdefault(node_position, []).append(_device(device))
     for node in rows.nodes:
-        position, index, name, *figures, withheld, unbounded, classes = node
+        _, position, index, name, *figures, withheld, unbounded, classes = node
         nodes.add((*key, schema, position, index, name, *figures, withheld, unbounded, _classes(classes),
                    devices.get(position, [])))  # fmt: skip
-    for _, vendor, model, memory_size, interface, allocatable, available, count, withheld in rows.gpus:
+    for _, _, vendor, model, memory_size, interface, allocatable, available, count, withheld in rows.gpus:
         gpus.add((*key, vendor, model, memory_size, interface, count, allocatable, available, bool(withheld)))
 
 
@@ -156,7 +156,7 @@ def write_rows(
     node_schema, gpu_schema = _schemas(pa)
     nodes, gpus = _Columns(node_columns()), _Columns(gpu_columns())
     for snapshot_id, rows in items:
-        _add_rows(nodes, gpus, (rows.provider, rows.checked_at, snapshot_id, rows.snapshot[0]), rows)
+        _add_rows(nodes, gpus, (rows.provider, rows.checked_at, snapshot_id, rows.snapshot[KEY_SLOTS]), rows)
     counts = {"nodes": len(nodes), "gpus": len(gpus)}
     for folder, columns, schema in (("nodes", nodes, node_schema), ("gpus", gpus, gpu_schema)):
         path = Path(directory) / folder
@@ -222,15 +222,15 @@ def _export(
     return counts
 
 
-def _by_snapshot(rows: list[Row]) -> dict[int, list[Row]]:
+def _by_snapshot(rows: list[tuple[Any, ...]]) -> dict[int, list[Row]]:
     grouped: dict[int, list[Row]] = {}
     for row in rows:
-        grouped.setdefault(int(row[0]), []).append(row[1:])
+        grouped.setdefault(int(row[0]), []).append(list(row))
     return grouped
 
 
 def _export_group(
-    store: Store, snapshots: list[Row], first: int, last: int, nodes: _Columns, gpus: _Columns
+    store: Store, snapshots: list[tuple[Any, ...]], first: int, last: int, nodes: _Columns, gpus: _Columns
 ) -> None:
     from akinv.index.schema import columns
 
@@ -249,9 +249,8 @@ def _export_group(
     )  # fmt: skip
     for snapshot_id, provider, checked_at, source, schema in snapshots:
         sid = int(snapshot_id)
-        rows = Rows(
-            provider, store.from_db_time(checked_at), 0, True, True, None, (source, *[None] * 4, schema)
-        )
+        head = [None] * KEY_SLOTS + [source, None, None, None, None, schema]
+        rows = Rows(provider, store.from_db_time(checked_at), 0, True, True, None, head)
         rows.nodes = node_rows.get(sid, [])
         rows.gpu_devices = device_rows.get(sid, [])
         rows.gpus = gpu_rows.get(sid, [])

@@ -14,7 +14,7 @@ import hashlib
 import json
 import marshal
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 from akinv.index.schema import TABLES
@@ -29,12 +29,18 @@ __all__ = [
     "ErrorKind",
     "Rows",
     "Snapshot",
+    "KEY_SLOTS",
     "build_rows",
     "saturating_sum",
 ]
 
-# A row of a table, without its keys.
-Row = tuple[Any, ...]
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+# A row of a table. Its key slots (KEY_SLOTS in a snapshot row, the snapshot id first in the
+# others) are None until the store fills them in place, which saves copying every row.
+Row = list[Any]
+KEY_SLOTS = 5  # snapshot: id, provider_id, checked_at, seq, content_hash
 
 INT64_MAX = (1 << 63) - 1
 INT4_MAX = (1 << 31) - 1
@@ -102,9 +108,9 @@ class Snapshot:
 
 @dataclass
 class Rows:
-    """A snapshot as the store writes it: its key, and its rows without their keys (snapshot id,
-    provider id, time) in the column order of schema.TABLES. ``content_hash`` identifies what the
-    snapshot says. Rows are plain data, so they can be built in other processes."""
+    """A snapshot as the store writes it: its key, and its rows in the column order of
+    schema.TABLES (key slots first, see Row). ``content_hash`` identifies what the snapshot says.
+    Rows are plain data, so they can be built in other processes."""
 
     provider: str
     checked_at: datetime
@@ -120,9 +126,34 @@ class Rows:
     findings: list[Row] = field(default_factory=list)
     content_hash: bytes = b""
 
+    def to_plain(self) -> tuple[Any, ...]:
+        """Plain data that marshal writes (to another process, 3x faster than pickling rows)."""
+        return (
+            self.provider,
+            (self.checked_at - _EPOCH) // _MICROSECOND,
+            self.seq,
+            self.ok,
+            self.tracked,
+            self.document,
+            self.snapshot,
+            self.nodes,
+            self.gpu_devices,
+            self.gpus,
+            self.storage,
+            self.findings,
+            self.content_hash,
+        )
+
+    @classmethod
+    def from_plain(cls, plain: tuple[Any, ...]) -> Rows:
+        provider, micros, *rest = plain
+        return cls(provider, _EPOCH + timedelta(microseconds=micros), *rest)
+
     def placed(self, seq: int, source: str | None) -> Rows:
         """The same rows at another sequence number and source (neither is part of the content)."""
-        return replace(self, seq=seq, snapshot=(source, *self.snapshot[1:]))
+        snapshot = list(self.snapshot)
+        snapshot[KEY_SLOTS] = source
+        return replace(self, seq=seq, snapshot=snapshot)
 
 
 def saturating_sum(values: list[int], limit: int = INT64_MAX) -> int:
@@ -135,6 +166,7 @@ def _usage(usage: Usage) -> tuple[int, int, int]:
 
 
 _NO_FLAGS: tuple[str | None, str | None] = (None, None)
+_NO_KEY = (None,) * KEY_SLOTS
 
 
 def _node_flags(usages: tuple[Usage, ...], untrusted: bool) -> tuple[str | None, str | None]:
@@ -176,7 +208,8 @@ def _counters(report: Report, findings: list[Row]) -> tuple[int | None, ...]:
         value = counters.get(name)
         if value is not None and value > INT4_MAX:
             findings.append(
-                (
+                [
+                    None,
                     len(findings),
                     "above-column",
                     "error",
@@ -186,7 +219,7 @@ def _counters(report: Report, findings: list[Row]) -> tuple[int | None, ...]:
                     str(value),
                     f"{name} {value} does not fit the store's INTEGER column (at most {INT4_MAX}): "
                     "stored as NULL; a uint32 this large is a wrapped negative",
-                )
+                ]
             )
             value = None
         values.append(value)
@@ -222,7 +255,8 @@ def _findings(report: Report) -> tuple[list[Row], int]:
     for position, finding in enumerate(report.findings):
         value = finding.value
         findings.append(
-            (
+            [
+                None,
                 position,
                 finding.code,
                 finding.severity,
@@ -231,7 +265,7 @@ def _findings(report: Report) -> tuple[list[Row], int]:
                 finding.resource,
                 None if value is None else str(value),
                 finding.message,
-            )
+            ]
         )
         errors += finding.severity == "error"
     return findings, errors
@@ -247,7 +281,8 @@ def _nodes(report: Report, untrusted: bool) -> tuple[list[Row], list[Row]]:
             node.gpu,
             node.ephemeral_storage_bytes,
         )
-        row = (
+        row = [
+            None,
             position,
             node.index,
             node.name,
@@ -263,14 +298,15 @@ def _nodes(report: Report, untrusted: bool) -> tuple[list[Row], list[Row]]:
             ephemeral.allocatable,
             ephemeral.allocated,
             ephemeral.available,
-        )
+        ]
         # Figures are withheld only in a document with findings, and only a zero allocatable can be
         # unbounded (-1 adds nothing to it): most nodes need neither question asked.
-        if untrusted or not (row[3] and row[6] and row[9] and row[12]):
-            flags = _node_flags(usages, untrusted)
+        if untrusted or not (row[4] and row[7] and row[10] and row[13]):
+            row += _node_flags(usages, untrusted)
         else:
-            flags = _NO_FLAGS
-        nodes.append((*row, *flags, _classes(node.storage_classes)))
+            row += _NO_FLAGS
+        row.append(_classes(node.storage_classes))
+        nodes.append(row)
         gpu_devices = node.gpu_devices
         if gpu_devices:
             kinds: dict[tuple[str, str, str, str], int] = {}
@@ -278,7 +314,7 @@ def _nodes(report: Report, untrusted: bool) -> tuple[list[Row], list[Row]]:
                 kind = (device.vendor, device.model, device.memory_size, device.interface)
                 kinds[kind] = kinds.get(kind, 0) + 1
             for kind_position, (kind, count) in enumerate(kinds.items()):
-                devices.append((position, kind_position, *kind, min(count, INT4_MAX)))
+                devices.append([None, position, kind_position, *kind, min(count, INT4_MAX)])
     return nodes, devices
 
 
@@ -286,8 +322,8 @@ def build_rows(snapshot: Snapshot) -> Rows:
     """The snapshot's rows (see schema.py for the columns)."""
     report = snapshot.report
     if report is None:
-        head = (snapshot.source, snapshot.error, snapshot.http_status, snapshot.reason, snapshot.elapsed_ms)
-        rows = Rows(*_key(snapshot), head + (None,) * (len(TABLES["snapshot"]) - len(head)))
+        head = [snapshot.source, snapshot.error, snapshot.http_status, snapshot.reason, snapshot.elapsed_ms]
+        rows = Rows(*_key(snapshot), [*_NO_KEY, *head, *[None] * (len(TABLES["snapshot"]) - len(head))])
         rows.content_hash = _hash(rows)
         return rows
     findings, errors = _findings(report)
@@ -296,7 +332,8 @@ def build_rows(snapshot: Snapshot) -> Rows:
     errors += len(findings) - reported
     nodes, devices = _nodes(report, reported > 0)
     gpus = [
-        (
+        [
+            None,
             position,
             group.vendor,
             group.model,
@@ -306,12 +343,12 @@ def build_rows(snapshot: Snapshot) -> Rows:
             group.available,
             min(group.devices, INT4_MAX),
             group.withheld,
-        )
+        ]
         for position, group in enumerate(report.gpus)
     ]
     totals = report.totals
     figures = [(name, _usage(usage)) for name, usage in totals.storage.items()]
-    storage: list[Row] = [(name, *usage) for name, usage in figures]
+    storage: list[Row] = [[None, name, *usage] for name, usage in figures]
     storage_sums = (
         tuple(saturating_sum([usage[i] for _, usage in figures]) for i in range(3))
         if figures
@@ -319,7 +356,8 @@ def build_rows(snapshot: Snapshot) -> Rows:
     )
     rows = Rows(
         *_key(snapshot),
-        (
+        [
+            *_NO_KEY,
             snapshot.source,
             None,
             snapshot.http_status,
@@ -339,7 +377,7 @@ def build_rows(snapshot: Snapshot) -> Rows:
             *_usage(totals.ephemeral_storage_bytes),
             *storage_sums,
             *_reservations(report),
-        ),
+        ],
         nodes,
         devices,
         gpus,
@@ -365,7 +403,15 @@ def _hash(rows: Rows) -> bytes:
     """A digest of everything the snapshot says (not where or when it was taken: the key has those).
     marshal's version 2 writes ints, strings, bools, None, tuples and lists exactly and without
     back-references, so equal rows give equal bytes; it is 4x faster than repr."""
-    content: Any = (rows.snapshot[1:], rows.nodes, rows.gpu_devices, rows.gpus, rows.storage, rows.findings)
+    # The key slots are still empty here; the source (first after them) is not content.
+    content: Any = (
+        rows.snapshot[KEY_SLOTS + 1 :],
+        rows.nodes,
+        rows.gpu_devices,
+        rows.gpus,
+        rows.storage,
+        rows.findings,
+    )
     data = marshal.dumps(content, 2)
     return hashlib.blake2b(data, digest_size=16).digest()
 

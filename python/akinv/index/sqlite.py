@@ -28,6 +28,9 @@ class SqliteStore(Store):
             if path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            # 64 MiB of page cache (the default is 2 MiB): the snapshot table's unique index takes
+            # keys in provider order, all over the tree.
+            self._db.execute("PRAGMA cache_size=-65536")
         except sqlite3.Error as error:
             raise StoreError(f"{url}: {error}") from error
 

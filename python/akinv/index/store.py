@@ -18,7 +18,7 @@ from typing import Any
 
 from akinv.errors import StoreError
 from akinv.index.schema import SCHEMA_VERSION, Dialect, columns, migration
-from akinv.index.snapshot import Rows, Snapshot, build_rows
+from akinv.index.snapshot import Row, Rows, Snapshot, build_rows
 
 __all__ = ["DEFAULT_URL", "Added", "Store", "StoredSnapshot", "connect"]
 
@@ -197,8 +197,8 @@ class Store(ABC):
         fresh.sort(key=lambda rows: (providers[rows.provider].id, rows.checked_at, rows.seq))
         ids = self.reserve_ids("snapshot", len(fresh))
         stored: list[StoredSnapshot] = []
-        snapshot_rows: list[tuple[Any, ...]] = []
-        children: dict[str, list[tuple[Any, ...]]] = {table: [] for table in CHILD_TABLES}
+        snapshot_rows: list[Row] = []
+        children: dict[str, list[Row]] = {table: [] for table in CHILD_TABLES}
         documents: dict[int, tuple[int, Any, bytes]] = {}
         to_db_time = self.to_db_time
         for rows, snapshot_id in zip(fresh, ids, strict=True):
@@ -214,9 +214,15 @@ class Store(ABC):
                 if rows.document is not None:
                     documents[provider.id] = (snapshot_id, checked_at, rows.document)
             stored.append(StoredSnapshot(rows, snapshot_id, provider.id, late))
-            snapshot_rows.append(
-                (snapshot_id, provider.id, checked_at, rows.seq, rows.content_hash) + rows.snapshot
+            row = rows.snapshot
+            row[0], row[1], row[2], row[3], row[4] = (
+                snapshot_id,
+                provider.id,
+                checked_at,
+                rows.seq,
+                rows.content_hash,
             )
+            snapshot_rows.append(row)
             _add_children(children, snapshot_id, rows)
         self.insert("snapshot", _KEY_COLUMNS + columns("snapshot"), snapshot_rows)
         for table, table_rows in children.items():
@@ -234,12 +240,13 @@ class Store(ABC):
         return Added(stored, duplicates)
 
     def _fresh(self, built: list[Rows], providers: dict[str, _Provider]) -> list[Rows]:
-        """The snapshots not stored yet, once each."""
+        """The snapshots not stored yet, once each. Only a snapshot not newer than its provider's
+        latest can be stored already: the others need no look-up."""
         keyed = [
             ((providers[r.provider].id, self.to_db_time(r.checked_at), r.seq, r.content_hash), r)
             for r in built
         ]
-        existing = self._existing([key for key, _ in keyed])
+        existing = self._existing([key for key, r in keyed if _late(providers[r.provider], r)])
         fresh: list[Rows] = []
         for key, item in keyed:
             if key not in existing:
@@ -287,8 +294,8 @@ def _late(provider: _Provider, rows: Rows) -> bool:
     return (rows.checked_at, rows.seq) <= (provider.last_checked_at, provider.last_seq or 0)
 
 
-def _add_children(children: dict[str, list[tuple[Any, ...]]], snapshot_id: int, rows: Rows) -> None:
-    key = (snapshot_id,)
+def _add_children(children: dict[str, list[Row]], snapshot_id: int, rows: Rows) -> None:
+    """Each child row of the snapshot, its snapshot id slot filled in place."""
     for table, table_rows in (
         ("node", rows.nodes),
         ("gpu_device", rows.gpu_devices),
@@ -297,7 +304,9 @@ def _add_children(children: dict[str, list[tuple[Any, ...]]], snapshot_id: int, 
         ("finding", rows.findings),
     ):
         if table_rows:
-            children[table].extend(key + row for row in table_rows)
+            for row in table_rows:
+                row[0] = snapshot_id
+            children[table] += table_rows
 
 
 def connect(url: str | os.PathLike[str] | None = None, *, create: bool = True, migrate: bool = True) -> Store:

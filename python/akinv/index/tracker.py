@@ -321,7 +321,7 @@ class Tracker:
 def _findings(stored: StoredSnapshot) -> dict[_Key, tuple[Any, ...]]:
     """The snapshot's findings by anomaly key: (severity, path, value, message) of the first."""
     seen: dict[_Key, tuple[Any, ...]] = {}
-    for _, code, severity, path, node, resource, value, message in stored.rows.findings:
+    for _, _, code, severity, path, node, resource, value, message in stored.rows.findings:
         key: _Key = (node or "", code, resource or "")
         if key not in seen:
             seen[key] = (severity, path, value, message)
