@@ -53,6 +53,8 @@ class IngestSummary:
     ended: int = 0
     persistent: int = 0
     errors: list[tuple[str, int | None, str]] = field(default_factory=list)
+    # The largest peak RSS of the worker processes, in bytes (0 without workers).
+    worker_rss: int = 0
 
     def add(self, recorded: Recorded) -> None:
         self.stored += recorded.stored
@@ -205,7 +207,17 @@ def _partition_rows(partition: Partition, options: _Options) -> tuple[bytes, int
     summary = IngestSummary()
     times = FileTimes()
     built = [_rows(summary, *result, provider, times) for result in results]
-    return marshal.dumps([rows.to_plain() for rows in built if rows is not None]), lines, summary
+    plain = marshal.dumps([rows.to_plain() for rows in built if rows is not None])
+    summary.worker_rss = _peak_rss()
+    return plain, lines, summary
+
+
+def _peak_rss() -> int:
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _quiet_worker() -> None:
@@ -217,7 +229,9 @@ def _ingest_parallel(
     partitions: list[Partition], writer: _Writer, summary: IngestSummary, workers: int, options: _Options
 ) -> None:
     placer = Placer()
-    context = multiprocessing.get_context("forkserver")
+    # Not fork: the writer's database connection and threads must not be copied into workers.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_worker) as pool:
         queue = iter(partitions)
         # A bounded window of partitions in flight keeps memory flat when writing is the slower part.
@@ -235,6 +249,7 @@ def _ingest_parallel(
                 placer.done(partition, lines)
                 summary.documents += part.documents
                 summary.unreadable += part.unreadable
+                summary.worker_rss = max(summary.worker_rss, part.worker_rss)
                 for source, line, message in part.errors:
                     if len(summary.errors) < MAX_LISTED_ERRORS:
                         summary.errors.append((source, None if line is None else line + offset, message))
