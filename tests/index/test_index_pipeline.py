@@ -20,8 +20,10 @@ from documents import dumps, legacy, legacy_node, v1, v1_node
 from provider_server import Answer, ProviderServer
 
 import akinv
+from akinv import _akinv
 from akinv.cli import main
 from akinv.index import Tracker, connect
+from akinv.index.views import inventories
 
 WRAPPED = 2**64 - 1
 RTX4090 = {
@@ -75,6 +77,28 @@ def the_providers() -> dict[str, tuple[str, Callable[[int], Answer]]]:
     big = h100_provider(0)[:-1] + b',"pad":"' + b"x" * LIMIT + b'"}'
     providers["huge"] = ("huge", lambda poll: Answer(big, mode="chunked"))
     return providers
+
+
+def h100_order() -> _akinv.OrderCore:
+    unit = {
+        "id": 1,
+        "name": "train",
+        "count": 1,
+        "cpu_millis": 1000,
+        "memory_bytes": 1 << 30,
+        "gpu_units": 1,
+        "gpu_attributes": ["vendor/nvidia/model/h100"],
+        "storage": [{"name": "default", "bytes": 1 << 30}],
+        "endpoints": 1,
+        "ips": 0,
+    }
+    doc = {
+        "source": "test",
+        "units": [unit],
+        "price": {"denom": "uact", "amount": "1000000"},
+        "price_precision": 6,
+    }
+    return _akinv.OrderCore(json.dumps(doc).encode())
 
 
 def expected_gpus(bodies: dict[str, bytes]) -> dict[tuple[str, str, str, str], dict[str, int]]:
@@ -166,6 +190,15 @@ def test_index_rounds_end_to_end(
         and apart[urls["stuck-0"]]["gpus"][0]["available"] == 0
     )
     assert len(network["providers"]) == 20 + 10 + 10 + 4
+
+    # The same sweep answers "who can host this order": one H100, fed to bid matching.
+    with connect(db_url) as store:
+        matches = inventories(store).match(h100_order())
+    # Legacy documents list no device models, so their free GPUs may be any model to the matcher.
+    expected = {urls[f"h100-{i}"] for i in range(20) if i % 9 != 8}
+    expected |= {urls[f"legacy-{i}"] for i in range(10) if i % 9} | {urls[f"restart-{i}"] for i in range(4)}
+    assert {m.provider for m in matches if m.ok} == expected
+    assert len(matches) == 47  # every provider whose last poll answered
 
     assert main(["gpus", "--db", db_url]) == 0
     text = capsys.readouterr().out

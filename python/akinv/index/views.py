@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import akinv
-from akinv.errors import AkinvError
 from akinv.index.snapshot import INT64_MAX
 from akinv.index.store import Store
+
+if TYPE_CHECKING:
+    from akinv._akinv import Inventories, Policy
 
 __all__ = ["ApartProvider", "GpuRow", "NetworkGpus", "ProviderGpus", "gpu_availability", "inventories"]
 
@@ -194,10 +196,8 @@ def gpu_availability(store: Store) -> NetworkGpus:
     return NetworkGpus(table, providers, apart, counted)
 
 
-def inventories(store: Store) -> Any:
-    """The latest sanitized documents of the providers whose latest poll succeeded, as
-    ``akinv.Inventories`` for bid matching ("who can host this order")."""
-    factory = getattr(akinv, "Inventories", None)
-    if factory is None:
-        raise AkinvError("bid matching (akinv.Inventories) is not in this build of akinv")
-    return factory(store.latest_documents())
+def inventories(store: Store, *, threads: int | None = None, policy: Policy | None = None) -> Inventories:
+    """Bid matching on the latest sweep ("who can host this order"): ``akinv.Inventories`` of the
+    latest sanitized document of each provider whose latest poll succeeded. Archived documents
+    (``akinv ingest``) are not kept, so only fetched providers take part."""
+    return akinv.Inventories(list(store.latest_documents().items()), threads=threads, policy=policy)
