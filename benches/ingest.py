@@ -186,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     url = stack.enter_context(throwaway_postgres(durable=True))
                 except PostgresUnavailable as error:
+                    if os.environ.get("AKINV_REQUIRE_SYSTEM") == "1":
+                        raise SystemExit(
+                            f"ingest into PostgreSQL: {error} (AKINV_REQUIRE_SYSTEM=1)"
+                        ) from error
                     print(f"ingest into PostgreSQL: skipped ({error})")
             if url is not None:
                 result = _child(
@@ -202,6 +206,8 @@ def _bench_fetch(args: argparse.Namespace, path: Path, scratch: Path) -> None:
 
     made = self_signed(scratch)
     if made is None:
+        if os.environ.get("AKINV_REQUIRE_SYSTEM") == "1":
+            raise SystemExit("fetch over loopback: no openssl (AKINV_REQUIRE_SYSTEM=1)")
         print("fetch over loopback: skipped (no openssl)")
         return
     server = subprocess.Popen(
