@@ -82,7 +82,7 @@ def add_parser(subparsers: Any) -> None:
     index.add_argument("--policy", metavar="FILE", help="JSON or TOML file of akinv.Policy settings")
     index.add_argument("--quiet", action="store_true", help="no line per failed provider")
     _tracking(index)
-    index.set_defaults(run=_index)
+    index.set_defaults(run=_interruptible("index", _index))
 
     ingest = subparsers.add_parser(
         "ingest",
@@ -101,13 +101,13 @@ def add_parser(subparsers: Any) -> None:
     ingest.add_argument("--schema", choices=["legacy", "v1", "inventory"], help="skip shape detection")
     ingest.add_argument("--policy", metavar="FILE", help="JSON or TOML file of akinv.Policy settings")
     _tracking(ingest)
-    ingest.set_defaults(run=_ingest)
+    ingest.set_defaults(run=_interruptible("ingest", _ingest))
 
     gpus = subparsers.add_parser("gpus", help="GPU availability from each provider's latest snapshot")
     _database(gpus)
     gpus.add_argument("--format", choices=["text", "json"], default="text")
     gpus.add_argument("--per-provider", action="store_true", help="also each provider's GPUs (text)")
-    gpus.set_defaults(run=_gpus)
+    gpus.set_defaults(run=_interruptible("gpus", _gpus))
 
     anomalies = subparsers.add_parser("anomalies", help="anomalies over time: transient or persistent")
     _database(anomalies)
@@ -115,7 +115,22 @@ def add_parser(subparsers: Any) -> None:
     anomalies.add_argument("--ongoing", action="store_true", help="only those not ended")
     anomalies.add_argument("--provider", metavar="NAME", help="only this provider's")
     anomalies.add_argument("--format", choices=["text", "json"], default="text", help="json: one a line")
-    anomalies.set_defaults(run=_anomalies)
+    anomalies.set_defaults(run=_interruptible("anomalies", _anomalies))
+
+
+def _interruptible(
+    command: str, run: Callable[[argparse.Namespace], int]
+) -> Callable[[argparse.Namespace], int]:
+    """Ctrl-C anywhere in a command (connecting, querying) ends it with one line and status 130."""
+
+    def interruptible(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except KeyboardInterrupt:
+            _err(f"akinv {command}: interrupted")
+            return EXIT_INTERRUPTED
+
+    return interruptible
 
 
 def _database(parser: argparse.ArgumentParser) -> None:
@@ -185,9 +200,6 @@ def _index(args: argparse.Namespace) -> int:
     tracker = _tracker(args)
     try:
         return asyncio.run(_rounds(args, tracker, options))
-    except KeyboardInterrupt:
-        _err("akinv index: interrupted")
-        return EXIT_INTERRUPTED
     finally:
         tracker.store.close()
 

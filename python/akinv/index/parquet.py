@@ -8,19 +8,17 @@ available. Both carry the provider, the time and the source of their snapshot.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from akinv.errors import AkinvError
 from akinv.index.snapshot import KEY_SLOTS, Row, Rows
 from akinv.index.store import Store, connect
-
-if TYPE_CHECKING:
-    import pyarrow
 
 __all__ = ["export_parquet", "node_columns", "gpu_columns", "write_rows"]
 
@@ -32,15 +30,16 @@ _FIGURES = [
 
 
 def _pyarrow() -> Any:
+    """pyarrow, imported on first use (it has no type information: it is Any here)."""
     try:
-        import pyarrow
-        import pyarrow.parquet
+        pyarrow = importlib.import_module("pyarrow")
+        importlib.import_module("pyarrow.parquet")
     except ImportError as error:
         raise AkinvError("Parquet export needs pyarrow: pip install 'akinv[index]'") from error
     return pyarrow
 
 
-def _schemas(pa: Any) -> tuple[pyarrow.Schema, pyarrow.Schema]:
+def _schemas(pa: Any) -> tuple[Any, Any]:
     key = [
         pa.field("provider", pa.string(), nullable=False),
         pa.field("checked_at", pa.timestamp("us", tz="UTC"), nullable=False),
@@ -125,7 +124,7 @@ class _Columns:
     def __len__(self) -> int:
         return len(self.data[0])
 
-    def table(self, pa: Any, schema: pyarrow.Schema) -> pyarrow.Table:
+    def table(self, pa: Any, schema: Any) -> Any:
         table = pa.table(dict(zip(self.names, self.data, strict=True)), schema=schema)
         self.data = [[] for _ in self.names]
         return table
