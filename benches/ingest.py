@@ -42,15 +42,32 @@ def _rss_mb() -> tuple[float, float]:
 # -- measurements, each run in its own process ----------------------------------------------------
 
 
+def _postgres_cpu() -> float:
+    """CPU seconds used so far by this machine's running postgres processes (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def measure_ingest(db: str, path: str, workers: int) -> dict[str, Any]:
     from akinv.index import Tracker, connect
     from akinv.index.ingest import ingest
 
     with connect(db) as store:
         tracker = Tracker(store)
+        server = _postgres_cpu() if store.dialect == "postgresql" else 0.0
         wall, cpu = time.perf_counter(), time.process_time()
         summary = ingest([path], tracker, workers=workers)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        # Before disconnecting: the connection's server process ends with it.
+        server = _postgres_cpu() - server if store.dialect == "postgresql" else 0.0
         sizes = store.table_sizes()
     own, _ = _rss_mb()
     return {
@@ -62,6 +79,8 @@ def measure_ingest(db: str, path: str, workers: int) -> dict[str, Any]:
         "sizes": sizes,
         "rss_mb": own,
         "worker_rss_mb": summary.worker_rss / 2**20,
+        "worker_cpu_seconds": summary.worker_cpu,
+        "server_cpu_seconds": server,
     }
 
 
@@ -121,10 +140,14 @@ def _report_ingest(target: str, result: dict[str, Any], smoke: bool) -> None:
     if result["stored"] + result["unreadable"] != result["documents"] or result["stored"] == 0:
         raise SystemExit(f"{target}: stored {result['stored']} of {result['documents']} documents")
     rate = result["documents"] / result["seconds"]
+    cpu = result["writer_cpu_seconds"] + result["worker_cpu_seconds"] + result["server_cpu_seconds"]
     timing = (
         ""
         if smoke
-        else f": {rate:,.0f} documents/s ({result['seconds']:.2f} s, writer CPU {result['writer_cpu_seconds']:.2f} s)"
+        else f": {rate:,.0f} documents/s ({result['seconds']:.2f} s; CPU: writer "
+        f"{result['writer_cpu_seconds']:.2f} s, workers {result['worker_cpu_seconds']:.2f} s"
+        + (f", server {result['server_cpu_seconds']:.2f} s" if result["server_cpu_seconds"] else "")
+        + f": {cpu / result['documents'] * 1e6:.0f} us a document)"
     )
     print(f"ingest into {target}: {result['documents']:,} documents{timing}")
     print(f"  peak RSS: writer {result['rss_mb']:.0f} MB, largest worker {result['worker_rss_mb']:.0f} MB")

@@ -18,6 +18,7 @@ import marshal
 import multiprocessing
 import os
 import signal
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -54,8 +55,10 @@ class IngestSummary:
     ended: int = 0
     persistent: int = 0
     errors: list[tuple[str, int | None, str]] = field(default_factory=list)
-    # The largest peak RSS of the worker processes, in bytes (0 without workers).
+    # The largest peak RSS of the worker processes, in bytes, and their CPU time in seconds (0
+    # without workers).
     worker_rss: int = 0
+    worker_cpu: float = 0.0
 
     def add(self, recorded: Recorded) -> None:
         self.stored += recorded.stored
@@ -231,6 +234,7 @@ def _partition_rows(partition: Partition, options: _Options) -> tuple[bytes, int
     """In a worker process: a partition's rows (marshalled), its line count, and its unreadable
     documents."""
     provider, schema, policy = options
+    began = time.process_time()
     results, lines = read(partition, threads=1, schema=schema, policy=policy)
     summary = IngestSummary()
     times = FileTimes()
@@ -238,6 +242,7 @@ def _partition_rows(partition: Partition, options: _Options) -> tuple[bytes, int
         built = [_rows(summary, *result, provider, times) for result in results]
     plain = marshal.dumps([rows.to_plain() for rows in built if rows is not None])
     summary.worker_rss = _peak_rss()
+    summary.worker_cpu = time.process_time() - began
     return plain, lines, summary
 
 
@@ -279,6 +284,7 @@ def _ingest_parallel(
                 summary.documents += part.documents
                 summary.unreadable += part.unreadable
                 summary.worker_rss = max(summary.worker_rss, part.worker_rss)
+                summary.worker_cpu += part.worker_cpu
                 for source, line, message in part.errors:
                     if len(summary.errors) < MAX_LISTED_ERRORS:
                         summary.errors.append((source, None if line is None else line + offset, message))
