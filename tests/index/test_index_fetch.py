@@ -151,3 +151,15 @@ def test_a_fetched_document_becomes_a_sanitized_snapshot(provider_server: Provid
     assert [f.code for f in snapshot.report.findings] == ["wrapped-negative"]
     assert snapshot.document is not None and b"18446744073709551615" not in snapshot.document
     assert akinv.validate(snapshot.document).ok
+
+
+def test_the_providers_file() -> None:
+    from akinv.index.indexer import read_providers
+
+    text = "# mainnet\nprovider.a.com\nhttps://provider.b.com:8443  # b\n\nprovider.a.com:8443\n"
+    assert read_providers(text) == [
+        "https://provider.a.com:8443/status",
+        "https://provider.b.com:8443/status",
+    ]
+    with pytest.raises(ValueError, match="line 2"):
+        read_providers("ok.com\n" + "x" * 1001)

@@ -198,3 +198,28 @@ def test_a_missing_database_is_an_error_for_readers(tmp_path: Path) -> None:
         connect(tmp_path / "missing.db", create=False)
     with pytest.raises(StoreError, match="unknown database URL"):
         connect("mysql://localhost/x")
+
+
+def test_a_nul_in_a_document_text_is_stored(db_url: str) -> None:
+    # PostgreSQL's text cannot hold NUL: there it becomes U+FFFD; SQLite keeps it.
+    report = akinv.validate(dumps(legacy(legacy_node("no\0de", gpu=2**64 - 1))))
+    with connect(db_url) as store:
+        tracker = Tracker(store)
+        assert tracker.record([Snapshot("p", at(0), report)]).stored == 1
+        assert tracker.record([Snapshot("p", at(0), report)]).duplicates == 1
+        names = {row[0] for row in store.query("SELECT name FROM node")}
+        (anomaly,) = tracker.anomalies()
+    expected = "no\0de" if db_url.startswith("sqlite") else "no\ufffdde"
+    assert names == {expected} and anomaly.node == expected
+
+
+def test_provider_names_are_bounded() -> None:
+    with pytest.raises(ValueError, match="provider's name"):
+        Snapshot("x" * 3000, at(0), GOOD)
+    with pytest.raises(ValueError, match="provider's name"):
+        Snapshot("", at(0), GOOD)
+    doc = legacy(legacy_node())
+    doc["address"] = "a" * 300  # a document's own say: longer than any host name, so not used
+    from akinv.index.ingest import provider_of
+
+    assert provider_of(akinv.validate(dumps(doc)), "file.json") == "provider.example.com"

@@ -20,6 +20,7 @@ from akinv.index.tracker import Tracker
 
 __all__ = ["RoundSummary", "read_providers", "run_round"]
 
+MAX_URL = 1000
 # Results recorded together: small enough that little is pending when a round is interrupted.
 BATCH = 64
 # ... or after this many seconds, whichever comes first.
@@ -44,8 +45,10 @@ def read_providers(text: str) -> list[str]:
     """Status URLs from a providers file: one a line, ``#`` comments and blank lines ignored,
     duplicates (after completing bare hosts) once."""
     urls: dict[str, None] = {}
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         entry = line.split("#", 1)[0].strip()
+        if len(entry) > MAX_URL:
+            raise ValueError(f"providers file, line {number}: a URL of more than {MAX_URL} characters")
         if entry:
             urls.setdefault(status_url(entry), None)
     return list(urls)

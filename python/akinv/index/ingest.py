@@ -70,12 +70,13 @@ class IngestSummary:
 
 
 def provider_of(report: Report | None, source: str) -> str:
-    """Who published an archived document: its address, else its first public hostname, else its file."""
+    """Who published an archived document: its address, else its first public hostname, else its
+    file. A name longer than a host name can be (253) is no name: the document wrote it."""
     if report is not None:
-        if report.address:
+        if report.address and len(report.address) <= 253:
             return report.address
         hostnames = report.public_hostnames
-        if hostnames:
+        if hostnames and 0 < len(hostnames[0]) <= 253:
             return hostnames[0]
     return source
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from akinv.errors import StoreError
-from akinv.index.store import Store
+from akinv.index.store import Store, TextNulError
 
 __all__ = ["PostgresStore"]
 
@@ -52,7 +52,10 @@ class PostgresStore(Store):
         self._types: dict[str, dict[str, int]] = {}
 
     def _fail(self, error: BaseException) -> StoreError:
-        return StoreError(f"{_redacted(self.url)}: {str(error).strip()}")
+        message = f"{_redacted(self.url)}: {str(error).strip()}"
+        if getattr(error, "sqlstate", None) == "22021" and "0x00" in str(error):
+            return TextNulError(message)
+        return StoreError(message)
 
     def _begin(self) -> None:
         try:

@@ -43,6 +43,7 @@ Row = list[Any]
 KEY_SLOTS = 5  # snapshot: id, provider_id, checked_at, seq, content_hash
 
 INT64_MAX = (1 << 63) - 1
+MAX_PROVIDER_BYTES = 2048
 INT4_MAX = (1 << 31) - 1
 INT2_MAX = (1 << 15) - 1
 
@@ -93,6 +94,11 @@ class Snapshot:
             raise ValueError("a snapshot holds either a report or an error kind")
         if not 0 <= self.seq <= INT64_MAX:
             raise ValueError(f"seq must be within 0..{INT64_MAX}")
+        if not 0 < len(self.provider.encode("utf-8", "surrogatepass")) <= MAX_PROVIDER_BYTES:
+            # PostgreSQL's unique index on provider names takes at most about 2,700 bytes.
+            raise ValueError(
+                f"a provider's name takes 1 to {MAX_PROVIDER_BYTES} bytes: {self.provider[:80]!r}..."
+            )
 
     @property
     def ok(self) -> bool:
@@ -148,6 +154,24 @@ class Rows:
     def from_plain(cls, plain: tuple[Any, ...]) -> Rows:
         provider, micros, *rest = plain
         return cls(provider, _EPOCH + timedelta(microseconds=micros), *rest)
+
+    def without_nul(self) -> Rows:
+        """The same rows with each NUL character of a text replaced by U+FFFD, for PostgreSQL,
+        whose text cannot hold one (the content hash stays the original's)."""
+
+        def clean(row: Row) -> Row:
+            return [v.replace("\0", "\ufffd") if isinstance(v, str) else v for v in row]
+
+        return replace(
+            self,
+            provider=self.provider.replace("\0", "\ufffd"),
+            snapshot=clean(self.snapshot),
+            nodes=[clean(r) for r in self.nodes],
+            gpu_devices=[clean(r) for r in self.gpu_devices],
+            gpus=[clean(r) for r in self.gpus],
+            storage=[clean(r) for r in self.storage],
+            findings=[clean(r) for r in self.findings],
+        )
 
     def placed(self, seq: int, source: str | None) -> Rows:
         """The same rows at another sequence number and source (neither is part of the content)."""

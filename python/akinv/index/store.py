@@ -20,11 +20,15 @@ from akinv.errors import StoreError
 from akinv.index.schema import SCHEMA_VERSION, Dialect, columns, migration
 from akinv.index.snapshot import Row, Rows, Snapshot, build_rows
 
-__all__ = ["DEFAULT_URL", "Added", "Store", "StoredSnapshot", "connect"]
+__all__ = ["DEFAULT_URL", "Added", "Store", "StoredSnapshot", "TextNulError", "connect"]
 
 DEFAULT_URL = "sqlite:///akinv.db"
 CHILD_TABLES = ("node", "gpu_device", "gpu", "storage", "finding")
 _KEY_COLUMNS = ["id", "provider_id", "checked_at", "seq", "content_hash"]
+
+
+class TextNulError(StoreError):
+    """PostgreSQL refused a text holding a NUL character (its text type cannot hold one)."""
 
 
 @dataclass(frozen=True)

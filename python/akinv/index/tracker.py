@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from akinv.index.snapshot import INT4_MAX, Rows, Snapshot
-from akinv.index.store import Added, Store, StoredSnapshot
+from akinv.index.snapshot import INT4_MAX, Rows, Snapshot, build_rows
+from akinv.index.store import Added, Store, StoredSnapshot, TextNulError
 
 __all__ = ["Anomaly", "AnomalyState", "Recorded", "Tracker"]
 
@@ -134,9 +134,17 @@ class Tracker:
         self.transient_seconds = transient_seconds
 
     def record(self, snapshots: Sequence[Snapshot | Rows]) -> Recorded:
+        """Store snapshots and learn from them, in one transaction."""
+        built = [s if isinstance(s, Rows) else build_rows(s) for s in snapshots]
+        try:
+            return self._record(built)
+        except TextNulError:
+            # Rare (a NUL in a node name, say) and only on PostgreSQL: retry the batch cleaned.
+            return self._record([rows.without_nul() for rows in built])
+
+    def _record(self, built: list[Rows]) -> Recorded:
         with self.store.transaction():
-            added = self.store.add(snapshots)
-            return self.observe(added)
+            return self.observe(self.store.add(built))
 
     def observe(self, added: Added) -> Recorded:
         """Learn from snapshots the store just added (call within the same transaction)."""
