@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import string
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -223,3 +225,19 @@ def test_provider_names_are_bounded() -> None:
     from akinv.index.ingest import provider_of
 
     assert provider_of(akinv.validate(dumps(doc)), "file.json") == "provider.example.com"
+
+
+def test_long_texts_from_a_document_are_stored(db_url: str) -> None:
+    # Texts a document writes are never indexed as they are: PostgreSQL's B-tree refuses entries of
+    # more than about 2,700 bytes.
+    # Random letters: PostgreSQL compresses index entries, and a repeated letter would fit.
+    letters = random.Random(1).choices(string.ascii_letters + string.digits, k=15_000)
+    name, storage_class = "".join(letters[:10_000]), "".join(letters[10_000:])
+    doc = legacy(legacy_node(name, gpu=2**64 - 1), storage=[{"class": storage_class, "size": 1 << 40}])
+    report = akinv.validate(dumps(doc))
+    with connect(db_url) as store:
+        tracker = Tracker(store)
+        assert tracker.record([Snapshot("p", at(0), report), Snapshot("p", at(1), report)]).stored == 2
+        assert store.query("SELECT class FROM storage")[0][0] == storage_class
+        (anomaly,) = tracker.anomalies()
+    assert anomaly.node == name and anomaly.snapshots == 2

@@ -3,12 +3,13 @@
 Column types follow the Akash Console indexer: BIGINT for quantities (millicores, bytes, GPUs),
 INTEGER for counts, SMALLINT where the value is small by nature (HTTP status). SQLite stores every
 integer in 64 bits whatever its declared type; the rows are built so that each value fits the
-PostgreSQL width of its column too (see snapshot.py).
+PostgreSQL width of its column too (see snapshot.py). No index holds a text a document wrote as it
+is: child tables are keyed by position, and PostgreSQL indexes digests of node names.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "TABLES", "Dialect", "columns", "migration"]
 
@@ -76,6 +77,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("withheld", "BOOLEAN NOT NULL"),
     ],
     "storage": [
+        ("position", "INTEGER NOT NULL"),
         ("class", "TEXT NOT NULL"),
         ("allocatable", "BIGINT NOT NULL"),
         ("allocated", "BIGINT NOT NULL"),
@@ -97,7 +99,7 @@ _CHILD_KEYS = {
     "node": "position",
     "gpu_device": "node_position, position",
     "gpu": "position",
-    "storage": "class",
+    "storage": "position",
     "finding": "position",
 }
 
@@ -106,7 +108,7 @@ def columns(table: str) -> list[str]:
     return [name for name, _ in TABLES[table]]
 
 
-def _types(dialect: Dialect) -> dict[str, str]:
+def _types(dialect: Dialect) -> dict[str, Any]:
     if dialect == "postgresql":
         return {
             "ts": "TIMESTAMPTZ",
@@ -115,6 +117,7 @@ def _types(dialect: Dialect) -> dict[str, str]:
             "snapshot_id": "BIGINT PRIMARY KEY DEFAULT nextval('snapshot_id_seq')",
             "anomaly_id": "BIGINT PRIMARY KEY DEFAULT nextval('anomaly_id_seq')",
             "without_rowid": "",
+            "digest": lambda column: f"md5({column})",
         }
     # SQLite: an INTEGER PRIMARY KEY is the rowid; timestamps are ISO 8601 text in UTC with
     # microseconds, which sorts in time order.
@@ -125,6 +128,7 @@ def _types(dialect: Dialect) -> dict[str, str]:
         "snapshot_id": "INTEGER PRIMARY KEY",
         "anomaly_id": "INTEGER PRIMARY KEY",
         "without_rowid": " WITHOUT ROWID",
+        "digest": lambda column: column,
     }
 
 
@@ -185,9 +189,10 @@ def _version_1(dialect: Dialect) -> list[str]:
             value TEXT,
             message TEXT NOT NULL
         )""",
-        # At most one ongoing anomaly per provider, node, code and resource.
-        """CREATE UNIQUE INDEX anomaly_ongoing ON anomaly (provider_id, node, code, resource)
-            WHERE ended_at IS NULL""",
+        # At most one ongoing anomaly per provider, node, code and resource. Node names come from
+        # documents and may be long: PostgreSQL's B-tree holds entries of about 2,700 bytes at most.
+        f"""CREATE UNIQUE INDEX anomaly_ongoing ON anomaly (provider_id, {t["digest"]("node")}, code,
+            {t["digest"]("resource")}) WHERE ended_at IS NULL""",
         "CREATE INDEX anomaly_provider ON anomaly (provider_id, started_at)",
         f"""CREATE TABLE latest_document (
             provider_id INTEGER PRIMARY KEY,

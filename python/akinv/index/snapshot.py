@@ -376,7 +376,7 @@ def build_rows(snapshot: Snapshot) -> Rows:
     ]
     totals = report.totals
     figures = [(name, _usage(usage)) for name, usage in totals.storage.items()]
-    storage: list[Row] = [[None, name, *usage] for name, usage in figures]
+    storage: list[Row] = [[None, position, name, *usage] for position, (name, usage) in enumerate(figures)]
     storage_sums = (
         tuple(saturating_sum([usage[i] for _, usage in figures]) for i in range(3))
         if figures
