@@ -10,6 +10,7 @@ import shutil
 import ssl
 import subprocess
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ class Answer:
     # "length": Content-Length; "chunked": a stream without one; "hang": never answer.
     mode: str = "length"
     headers: dict[str, str] = field(default_factory=dict)
+    # chunked: wait this long once this many bytes are sent.
+    pause_after: int | None = None
+    pause: float = 0.0
 
 
 Behaviour = Callable[[int], Answer]
@@ -104,6 +108,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             step = 64 << 10
             for start in range(0, len(answer.body), step):
+                if answer.pause_after is not None and start <= answer.pause_after < start + step:
+                    time.sleep(answer.pause)
                 piece = answer.body[start : start + step]
                 self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
             self.wfile.write(b"0\r\n\r\n")

@@ -163,3 +163,19 @@ def test_the_providers_file() -> None:
     ]
     with pytest.raises(ValueError, match="line 2"):
         read_providers("ok.com\n" + "x" * 1001)
+
+
+def test_large_bodies_are_read_a_few_at_a_time(provider_server: ProviderServer) -> None:
+    # Three 17 MiB bodies, each pausing 0.5 s after 16 MiB (beyond what socket buffers hold ahead of
+    # a reader stopped at 1 MiB). Read one at a time past 1 MiB, the pauses add up (1.5 s); three at
+    # a time, they overlap (0.5 s). Compared in one test, so the machine's load counts on both sides.
+    big = GOOD[:-1] + b',"pad":"' + b"x" * (17 << 20) + b'"}'
+    answer = Answer(big, mode="chunked", pause_after=16 << 20, pause=0.5)
+    urls = [provider_server.add(f"big{i}", lambda poll: answer) for i in range(3)]
+
+    def slowest(large_bodies: int) -> float:
+        results = collect(urls, large_bodies=large_bodies, timeout=60)
+        assert all(r.ok for r in results.values())
+        return max(r.elapsed for r in results.values())
+
+    assert slowest(1) - slowest(3) >= 0.6

@@ -18,6 +18,7 @@ and the next round retries it anyway. A round's worst case is about
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import ssl
 import time
@@ -41,6 +42,7 @@ __all__ = ["DEFAULT_MAX_BYTES", "FetchOptions", "FetchResult", "fetch", "status_
 DEFAULT_MAX_BYTES = 64 << 20
 # Bodies at least this large are validated on a worker thread, so the event loop keeps serving.
 _THREAD_BYTES = 1 << 20
+_LARGE_BYTES = 1 << 20
 _RETRIED: frozenset[str] = frozenset({"refused", "network", "http-status"})
 
 
@@ -48,7 +50,8 @@ _RETRIED: frozenset[str] = frozenset({"refused", "network", "http-status"})
 class FetchOptions:
     """How to fetch. ``verify``: False (providers' self-signed certificates), True (system CAs) or
     a CA bundle path. ``retries``: further attempts after a fast failure, waiting ``backoff``,
-    then twice that, and so on (with jitter)."""
+    then twice that, and so on (with jitter). ``large_bodies``: bodies past 1 MiB read at once
+    (the others wait, within their deadline), so memory stays bounded."""
 
     concurrency: int = 256
     timeout: float = 10.0
@@ -56,6 +59,7 @@ class FetchOptions:
     backoff: float = 0.5
     retry_timeouts: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
+    large_bodies: int = 4
     verify: bool | str = False
     policy: Policy | None = None
     schema: Schema | None = None
@@ -72,6 +76,8 @@ class FetchOptions:
             raise ValueError("backoff must be within 0..3600 seconds")
         if not 0 <= self.max_bytes <= INT64_MAX:
             raise ValueError(f"max_bytes must be within 0..{INT64_MAX}")
+        if not 1 <= self.large_bodies <= 65536:
+            raise ValueError("large_bodies must be within 1..65536")
 
 
 @dataclass(frozen=True)
@@ -160,9 +166,12 @@ def _kind_of(error: BaseException) -> tuple[ErrorKind, str]:
 
 
 class _Fetcher:
-    def __init__(self, client: httpx.AsyncClient, options: FetchOptions) -> None:
+    def __init__(self, client: httpx.AsyncClient, options: FetchOptions, large: asyncio.Semaphore) -> None:
         self.client = client
         self.options = options
+        # Held by a body once it passes 1 MiB, so memory stays bounded (about concurrency x 1 MiB
+        # plus large_bodies x max_bytes) when many providers send big bodies at once.
+        self.large = large
 
     async def one(self, url: str) -> FetchResult:
         options = self.options
@@ -212,16 +221,19 @@ class _Fetcher:
                 )
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise _Failure(
-                        "too-large",
-                        f"body over the {limit:,}-byte limit (stopped reading after {size:,} bytes)",
-                        response.status_code,
-                    )
-                chunks.append(chunk)
-            return response.status_code, b"".join(chunks)
+            async with contextlib.AsyncExitStack() as held:
+                async for chunk in response.aiter_bytes():
+                    if size < _LARGE_BYTES <= size + len(chunk):
+                        await held.enter_async_context(self.large)
+                    size += len(chunk)
+                    if size > limit:
+                        raise _Failure(
+                            "too-large",
+                            f"body over the {limit:,}-byte limit (stopped reading after {size:,} bytes)",
+                            response.status_code,
+                        )
+                    chunks.append(chunk)
+                return response.status_code, b"".join(chunks)
 
     async def _read(self, body: bytes) -> Sanitized:
         options = self.options
@@ -294,10 +306,11 @@ async def fetch(
         return
     results: asyncio.Queue[FetchResult] = asyncio.Queue()
     context = _ssl_context(options)
+    large = asyncio.Semaphore(options.large_bodies)
 
     async def worker() -> None:
         async with _client(options, context) as client:
-            fetcher = _Fetcher(client, options)
+            fetcher = _Fetcher(client, options, large)
             while True:
                 try:
                     url = queue.get_nowait()
