@@ -6,6 +6,7 @@ import asyncio
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from documents import dumps, legacy, legacy_node, v1, v1_node
@@ -17,9 +18,9 @@ from akinv.index.fetch import FetchOptions, FetchResult, fetch, status_url
 GOOD = dumps(legacy(legacy_node()))
 
 
-def collect(urls: list[str], **settings: object) -> dict[str, FetchResult]:
+def collect(urls: list[str], **settings: Any) -> dict[str, FetchResult]:
     async def run() -> dict[str, FetchResult]:
-        return {result.url: result async for result in fetch(urls, **settings)}  # type: ignore[arg-type]
+        return {result.url: result async for result in fetch(urls, FetchOptions(**settings))}
 
     return asyncio.run(run())
 

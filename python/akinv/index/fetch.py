@@ -25,7 +25,7 @@ import time
 from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import akinv
 from akinv.errors import MalformedJSONError, PayloadError, PayloadTooLargeError, UnknownShapeError
@@ -288,15 +288,12 @@ def _client(options: FetchOptions, context: ssl.SSLContext) -> httpx.AsyncClient
 
 
 async def fetch(
-    urls: Iterable[str], options: FetchOptions | None = None, **settings: Any
+    urls: Iterable[str], options: FetchOptions | None = None, /
 ) -> AsyncGenerator[FetchResult, None]:
     """Fetch every URL (bare hosts and host URIs are completed: see status_url) and yield each
-    result as it completes. ``settings`` are FetchOptions fields. Closing the iterator early
-    cancels what is still in flight."""
+    result as it completes. Closing the iterator early cancels what is still in flight."""
     if options is None:
-        options = FetchOptions(**settings)
-    elif settings:
-        raise TypeError("give FetchOptions or keyword settings, not both")
+        options = FetchOptions()
     queue: asyncio.Queue[str] = asyncio.Queue()
     count = 0
     for url in urls:
