@@ -39,9 +39,6 @@ def _rss_mb() -> tuple[float, float]:
     return own, children
 
 
-# -- measurements, each run in its own process ----------------------------------------------------
-
-
 def _postgres_cpu() -> float:
     """CPU seconds used so far by this machine's running postgres processes (Linux /proc)."""
     total = 0
@@ -126,9 +123,6 @@ def serve(documents: str, providers: int, cert: str, key: str) -> None:
             server.add(f"p{i}", lambda poll, body=body: Answer(body))
         print(server.port, flush=True)
         sys.stdin.read()
-
-
-# -- the orchestration -----------------------------------------------------------------------------
 
 
 def _child(*args: str) -> dict[str, Any]:

@@ -179,9 +179,6 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-# -- index -----------------------------------------------------------------------------------------
-
-
 def _index(args: argparse.Namespace) -> int:
     from akinv.cli.options import load_policy
     from akinv.index.fetch import FetchOptions
@@ -293,9 +290,6 @@ class _RoundProgress:
             self._print(f"akinv index: {result.url}: {result.error}: {result.reason}")
 
 
-# -- ingest ----------------------------------------------------------------------------------------
-
-
 def _ingest(args: argparse.Namespace) -> int:
     from akinv.cli.options import load_policy
     from akinv.index.ingest import IngestSummary, ingest
@@ -372,9 +366,6 @@ class _count_progress:
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.__exit__(None, None, None)
-
-
-# -- gpus and anomalies ----------------------------------------------------------------------------
 
 
 def _reader(args: argparse.Namespace) -> Store:

@@ -67,8 +67,6 @@ class Store(ABC):
         self.url = url
         self._depth = 0
 
-    # -- the primitives a backend supplies ------------------------------------------------------
-
     @abstractmethod
     def _begin(self) -> None: ...
     @abstractmethod
@@ -115,8 +113,6 @@ class Store(ABC):
     @abstractmethod
     def table_sizes(self) -> dict[str, tuple[int, int | None]]:
         """Rows and bytes on disk (None when the backend cannot tell) of each table."""
-
-    # -- shared logic ---------------------------------------------------------------------------
 
     def __enter__(self) -> Store:
         return self
