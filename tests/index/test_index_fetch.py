@@ -53,8 +53,9 @@ def test_each_failure_has_its_kind(provider_server: ProviderServer) -> None:
         "refused": f"https://127.0.0.1:{closed_port()}/status",
     }
     began = time.monotonic()
-    results = collect(list(urls.values()), timeout=0.5, retries=0, concurrency=8)
-    assert time.monotonic() - began < 5
+    # 2 s: an answer on a loaded machine can take more than half a second.
+    results = collect(list(urls.values()), timeout=2.0, retries=0, concurrency=8)
+    assert time.monotonic() - began < 15
     got = {name: results[url] for name, url in urls.items()}
     assert got["legacy"].ok and got["legacy"].report is not None and got["legacy"].report.schema == "legacy"
     assert got["v1"].ok and got["v1"].report is not None and got["v1"].report.schema == "v1"
@@ -68,7 +69,7 @@ def test_each_failure_has_its_kind(provider_server: ProviderServer) -> None:
     }
     assert {name: got[name].error for name in expected} == expected
     assert got["missing"].status == 404 and got["missing"].reason == "HTTP 404 Not Found"
-    assert "0.5 s" in (got["hang"].reason or "")
+    assert "within 2 s" in (got["hang"].reason or "")
     assert all(not got[name].ok and got[name].reason for name in expected)
 
 
@@ -129,18 +130,18 @@ def test_timeouts_are_retried_only_when_asked(provider_server: ProviderServer) -
 
 
 def test_the_sweep_never_stops_and_respects_the_concurrency_limit(provider_server: ProviderServer) -> None:
-    # 12 hanging providers at concurrency 4 and a timeout of 0.3 s: three waves, about 0.9 s.
+    # 12 hanging providers at concurrency 4 and a timeout of 1 s: three waves, about 3 s.
     urls = [provider_server.add(f"h{i}", lambda poll: Answer(mode="hang")) for i in range(12)]
     urls += [provider_server.add(f"ok{i}", lambda poll: Answer(GOOD)) for i in range(8)]
     urls.append("https://[::1")  # not even a URL
     began = time.monotonic()
-    results = collect(urls, timeout=0.3, concurrency=4, retries=0)
+    results = collect(urls, timeout=1.0, concurrency=4, retries=0)
     elapsed = time.monotonic() - began
     assert len(results) == len(urls)
     assert sum(r.ok for r in results.values()) == 8
     assert sum(r.error == "timeout" for r in results.values()) == 12
     assert results[status_url("https://[::1")].error in {"bad-url", "network"}
-    assert 0.85 <= elapsed < 6
+    assert 2.9 <= elapsed < 20
 
 
 def test_a_fetched_document_becomes_a_sanitized_snapshot(provider_server: ProviderServer) -> None:

@@ -34,7 +34,8 @@ RTX4090 = {
     "interface": "PCIe",
     "memory_size": "24Gi",
 }
-ROUNDS = 5
+# Enough for the restarting plugin to heal (poll 4) and the stuck count to outlive 3 snapshots.
+ROUNDS = 4
 LIMIT = 256 << 10
 
 
@@ -129,7 +130,7 @@ def test_index_rounds_end_to_end(
 
     code = main(
         ["index", "--providers", str(listing), "--db", db_url, "--every", "0s", "--rounds", str(ROUNDS),
-         "--timeout", "0.5s", "--concurrency", "16", "--max-bytes", f"{LIMIT}",
+         "--timeout", "1.5s", "--concurrency", "16", "--max-bytes", f"{LIMIT}",
          "--transient-snapshots", "3", "--transient-seconds", "0"]
     )  # fmt: skip
     err = capsys.readouterr().err
