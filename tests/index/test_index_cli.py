@@ -114,7 +114,7 @@ def test_readers_on_an_empty_and_a_missing_database(tmp_path: Path) -> None:
     assert done.returncode == 2 and "no database at" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "missing.db").exists()
     done = run("gpus", "--db", "postgresql://nobody@127.0.0.1:1/none")
-    assert done.returncode == 2 and done.stderr.startswith("akinv: ") and "Traceback" not in done.stderr
+    assert done.returncode == 2 and done.stderr.startswith("akinv gpus: ") and "Traceback" not in done.stderr
     with connect(tmp_path / "empty.db"):
         pass
     done = run("gpus", "--db", f"sqlite:///{tmp_path / 'empty.db'}", "--format", "json")

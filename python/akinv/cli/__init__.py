@@ -27,6 +27,9 @@ SUBCOMMANDS: tuple[str, ...] = (
     "akinv.cli.quantity",
     "akinv.doctor.cli",
     "akinv.index.cli",
+    "akinv.index.cli.ingest",
+    "akinv.index.cli.gpus",
+    "akinv.index.cli.anomalies",
 )
 
 
