@@ -73,11 +73,17 @@ def main(argv: list[str] | None = None) -> int:
             assert result.kind == "unreadable"
             continue
         quote = single.quote
-        assert result.ok == single.ok and result.rate == (quote.rate if isinstance(quote, akinv.Quote) else None)
+        assert result.ok == single.ok and result.rate == (
+            quote.rate if isinstance(quote, akinv.Quote) else None
+        )
     fits = sum(result.ok for result in matched)
-    print(f"{len(items)} providers, {megabytes:.1f} MB of status; {fits} could host the order; answers checked")
+    print(
+        f"{len(items)} providers, {megabytes:.1f} MB of status; {fits} could host the order; answers checked"
+    )
 
-    header = f"{'threads':>7} {'from raw (s)':>13} {'read only (s)':>14} {'match (ms)':>11} {'+ pricing (ms)':>15}"
+    header = (
+        f"{'threads':>7} {'from raw (s)':>13} {'read only (s)':>14} {'match (ms)':>11} {'+ pricing (ms)':>15}"
+    )
     print(header + "\n" + "-" * len(header))
     for threads in args.threads:
         raw = best_of(args.repeat, lambda t=threads: akinv.match(order, items, pricing=pricing, threads=t))

@@ -96,12 +96,16 @@ def test_policy_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "said"),
     [
-        ("p.toml", 'gpu = 1\nint_limit = \n', "not valid TOML: Invalid value (at line 2, column 13)"),
+        ("p.toml", "gpu = 1\nint_limit = \n", "not valid TOML: Invalid value (at line 2, column 13)"),
         ("p.json", '{"gpu": 1,\n "severity": }', "line 2, column 14: not valid JSON: Expecting value"),
         ("p.json", '{"gpuu": 1}', "Policy has no setting 'gpuu'; the settings are gpu, cpu_millis"),
         ("p.json", '{"gpu": -1}', "cap gpu must be between 0 and 2**63 - 1, not -1"),
         ("p.json", '{"severity": {"wraped-negative": "error"}}', "severity: unknown finding code"),
-        ("p.json", '{"severity": {"negative": "fatal"}}', "severity of negative must be 'error' or 'warning'"),
+        (
+            "p.json",
+            '{"severity": {"negative": "fatal"}}',
+            "severity of negative must be 'error' or 'warning'",
+        ),
         ("p.json", '{"int_limit": "int32"}', "int_limit must be 'int64', 'js' or an integer"),
         ("p.json", "[1]", "must hold an object of settings, not list"),
     ],
@@ -124,7 +128,10 @@ def test_policy_file_errors_name_the_file_and_the_field(
 def test_a_missing_policy_file_is_named(tmp_path: Path) -> None:
     result = run("check", "--policy", str(tmp_path / "nope.json"), "--demo")
     assert result.returncode == 2
-    assert result.stderr.decode() == f"akinv check: policy file {tmp_path / 'nope.json'}: cannot read it: No such file or directory\n"
+    assert (
+        result.stderr.decode()
+        == f"akinv check: policy file {tmp_path / 'nope.json'}: cannot read it: No such file or directory\n"
+    )
 
 
 def test_options_are_checked_where_they_are_named() -> None:

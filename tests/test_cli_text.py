@@ -19,7 +19,9 @@ from akinv.cli.render import cores, exact_cores, size, size_pair
 
 GOOD = dumps(legacy(legacy_node()))
 WRAPPED = dumps(legacy(legacy_node(gpu=2**64 - 1)))
-NOT_READY = json.dumps({"cluster": {"leases": 0, "inventory": {"error": {}}}, "bidengine": {"orders": 0}}).encode()
+NOT_READY = json.dumps(
+    {"cluster": {"leases": 0, "inventory": {"error": {}}}, "bidengine": {"orders": 0}}
+).encode()
 
 
 def run(*args: str, columns: int = 80, stdin: bytes = b"", **env: str) -> subprocess.CompletedProcess[str]:
@@ -64,7 +66,9 @@ def test_ok_documents_are_one_line_each_and_findings_get_a_table(tmp_path: Path)
     assert result.returncode == 1
     ok = [line for line in lines if line.startswith("ok ")]
     # At 80 columns an ok document keeps to one line, leaving out its node count (on every line).
-    assert len(ok) == 3 and all(re.search(r"docs\.jsonl:\d  6/8 GPU, 51\.5/64 CPU, 438/503 GiB free$", x) for x in ok)
+    assert len(ok) == 3 and all(
+        re.search(r"docs\.jsonl:\d  6/8 GPU, 51\.5/64 CPU, 438/503 GiB free$", x) for x in ok
+    )
     wide = run("check", str(path), columns=100).stdout.splitlines()
     assert wide[0].endswith("docs.jsonl:1  1 node, 6/8 GPU, 51.5/64 CPU, 438/503 GiB free")
     error_at = next(i for i, line in enumerate(lines) if line.startswith("error "))
@@ -83,7 +87,12 @@ def test_ok_documents_are_one_line_each_and_findings_get_a_table(tmp_path: Path)
 def test_wide_terminals_get_the_findings_on_one_row() -> None:
     result = run("check", "-", stdin=WRAPPED, columns=200)
     row = result.stdout.splitlines()[1]
-    assert row.split()[:4] == ["error", "wrapped-negative", "node1", "cluster.inventory.available.nodes[0].available.gpu"]
+    assert row.split()[:4] == [
+        "error",
+        "wrapped-negative",
+        "node1",
+        "cluster.inventory.available.nodes[0].available.gpu",
+    ]
     assert "is a uint64 wraparound of -1" in row
 
 

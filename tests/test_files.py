@@ -373,7 +373,9 @@ def test_a_directory_reports_what_is_not_a_regular_file(tmp_path: Path) -> None:
     (tmp_path / "D.JSON").write_bytes(GOOD)
     write_lines(tmp_path / "E.JSONL.GZ", [GOOD, WRAPPED])
     (tmp_path / "notes.txt").write_text("not a status file")
-    results = [(Path(r.source).name, r.line, r.ok, r.error and r.error.message) for r in akinv.scan([tmp_path])]
+    results = [
+        (Path(r.source).name, r.line, r.ok, r.error and r.error.message) for r in akinv.scan([tmp_path])
+    ]
     assert results == [
         ("D.JSON", None, True, None),
         ("E.JSONL.GZ", 1, True, None),

@@ -9,6 +9,7 @@ import re
 import zlib
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from test_matching import v1 as matching_v1
 import akinv
 from akinv import _akinv
 
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 WRAPPED = dumps(legacy(legacy_node("h100-a", gpu=2**64 - 1), legacy_node("h100-b")))
 V1 = dumps(v1(v1_node("h100-a"), v1_node("h100-b", gpu=("0", "5"), gpu_info=[GPU_H100] * 8)))
 
@@ -33,7 +35,7 @@ def readable(value: Any) -> Any:
         return [readable(item) for item in value]
     if isinstance(value, dict):
         return {key: readable(item) for key, item in value.items()}
-    if isinstance(value, str | bytes | int | float | bool | type(None)):
+    if isinstance(value, str | bytes | int | float | bool | datetime | type(None)):
         return value
     attributes = {"type": type(value).__name__, "repr": repr(value)}
     for name in dir(value):
@@ -121,6 +123,13 @@ def every_public_object() -> dict[str, list[Any]]:
         ],
         "OrderError": [akinv.OrderError("line 3: cpu: '8K' is not a decimal number", path="cpu", line=3)],
         "Pricing": [akinv.Pricing(cpu="2.5", gpu_mappings="a100=900,*=2000")],
+        "FetchOptions": [akinv.FetchOptions(concurrency=8, max_bytes=2**40, policy=akinv.Policy(gpu=16))],
+        "FetchResult": [
+            akinv.FetchResult("https://p:8443/status", NOW, 0.25, 1, 200, sanitized=sanitized),
+            akinv.FetchResult(
+                "https://q:8443/status", NOW, 10.0, 3, error="timeout", reason="timed out after 10 s"
+            ),
+        ],
     }
     return reports | bid_matching_objects()
 
@@ -128,13 +137,15 @@ def every_public_object() -> dict[str, list[Any]]:
 def public_types() -> set[str]:
     """Every class a user can reach: akinv's, and those of the compiled module it wraps."""
     names = {name for name in akinv.__all__ if isinstance(getattr(akinv, name), type)}
-    compiled = {name for name in dir(_akinv) if not name.startswith("_") and isinstance(getattr(_akinv, name), type)}
+    compiled = {
+        name for name in dir(_akinv) if not name.startswith("_") and isinstance(getattr(_akinv, name), type)
+    }
     return names | compiled
 
 
-# Reading machinery: a stream mid-read and one step of its sanitizing. They refuse pickling and
-# say what to pickle instead.
-MACHINERY = {"DocumentStream", "SanitizedPart"}
+# Machinery: a stream mid-read, one step of its sanitizing, a tracker on an open store. They refuse
+# pickling and say what to pickle instead.
+MACHINERY = {"DocumentStream", "SanitizedPart", "Tracker"}
 
 
 def test_every_public_type_is_covered() -> None:
@@ -154,6 +165,14 @@ def test_reading_machinery_refuses_pickling_and_reads_like_python() -> None:
     for machinery, instead in ((stream, "its reports"), (part, "its data")):
         with pytest.raises(TypeError, match=f"cannot pickle a {type(machinery).__name__}: .*{instead}"):
             pickle.dumps(machinery)
+
+
+def test_a_tracker_refuses_pickling_and_names_its_store() -> None:
+    from akinv.index import connect
+
+    with connect("sqlite:///:memory:") as store:
+        with pytest.raises(TypeError, match="cannot pickle a Tracker: it holds an open store"):
+            pickle.dumps(akinv.Tracker(store))
 
 
 # Views into a report compare as the data they show, not as objects.
@@ -261,7 +280,9 @@ def test_state_from_elsewhere_is_refused(kind: str, state: bytes) -> None:
     with pytest.raises(ValueError, match=f"cannot unpickle {kind}: its state is cut short or corrupt"):
         restore(kind, bytes(changed))
     # Format 1 was akinv's hand-written format, before serde.
-    with pytest.raises(ValueError, match=f"cannot unpickle {kind}: its state is of format 1, .* reads format 2"):
+    with pytest.raises(
+        ValueError, match=f"cannot unpickle {kind}: its state is of format 1, .* reads format 2"
+    ):
         restore(kind, b"\x01" + state[1:])
     with pytest.raises(ValueError, match=f"cannot unpickle {kind}: its state does not read"):
         restore(kind, forged(state, b"\x00" * 3))
@@ -299,7 +320,9 @@ def test_reports_cross_process_pools() -> None:
     assert results[0][0].ok  # the policy went along
 
 
-def reserve_in_child(inventory: akinv.Inventory, unit: _akinv.OrderCore) -> tuple[akinv.Inventory, akinv.Reservation]:
+def reserve_in_child(
+    inventory: akinv.Inventory, unit: _akinv.OrderCore
+) -> tuple[akinv.Inventory, akinv.Reservation]:
     reservation = inventory.reserve(unit, pricing=PRICING, dry_run=False)
     return inventory, reservation
 
@@ -334,14 +357,20 @@ def test_bid_matching_reprs_say_what_happened() -> None:
     ok, no_fit, exact, unpriced, legacy = objects["Reservation"]
     rate = ok.quote.rate if isinstance(ok.quote, akinv.Quote) else None
     assert repr(ok) == f"Reservation(ok=True, nodes=['a-h100'], gpus=['h100'], rate={rate!r})"
-    assert repr(no_fit).startswith("Reservation(ok=False, kind='insufficient-capacity', message='no node has room")
+    assert repr(no_fit).startswith(
+        "Reservation(ok=False, kind='insufficient-capacity', message='no node has room"
+    )
     assert repr(exact).startswith("Reservation(ok=True, nodes=['b-t4'], gpus=['t4'], rate='")
     assert repr(unpriced) == "Reservation(ok=True, nodes=['a-h100'], gpus=[], rate=None)"
     assert repr(legacy) == "Reservation(ok=True, nodes=['h100-b'], gpus=[], rate=None)"
     fits, small, broken = objects["Match"]
     assert repr(fits).startswith("Match(provider='fits', ok=True, gpus=['a100'], rate='")
-    assert repr(small).startswith("Match(provider='small', ok=False, kind='insufficient-capacity', reason='no node")
-    assert repr(broken).startswith("Match(provider='broken', ok=False, kind='unreadable', reason='malformed JSON")
+    assert repr(small).startswith(
+        "Match(provider='small', ok=False, kind='insufficient-capacity', reason='no node"
+    )
+    assert repr(broken).startswith(
+        "Match(provider='broken', ok=False, kind='unreadable', reason='malformed JSON"
+    )
     bid, refused = objects["Quote"]
     assert repr(bid) == f"Quote(rate={bid.rate!r}, denom='uact', usd_per_month={bid.usd_per_month!r})"
     assert repr(refused).startswith("Quote(rate=None, denom='ufoo', usd_per_month=")

@@ -22,7 +22,12 @@ def test_nodes_give_their_devices_and_storage_classes() -> None:
     ] * 2 + [("nvidia", "a100", "40Gi", "PCIe")] * 2
     assert mixed.storage_classes == ["beta3"] and report.nodes[0].gpu_devices == []
     data = report.to_dict()["nodes"][1]
-    assert data["gpu_devices"][2] == {"vendor": "nvidia", "model": "a100", "memory_size": "40Gi", "interface": "PCIe"}
+    assert data["gpu_devices"][2] == {
+        "vendor": "nvidia",
+        "model": "a100",
+        "memory_size": "40Gi",
+        "interface": "PCIe",
+    }
     assert data["storage_classes"] == ["beta3"] and data["index"] == 1
     # Legacy documents list neither.
     plain = akinv.validate(dumps(legacy(legacy_node())))
@@ -43,7 +48,9 @@ def test_counters_reservations_hostnames_and_address() -> None:
     assert old.public_hostnames == ["provider.example.com"]
     assert old.counters == {"leases": 1, "orders": 0, "deployments": 1}
     data = report.to_dict()
-    assert {"counters", "reservations", "public_hostnames", "address", "inventory_ready", "counts"} <= set(data)
+    assert {"counters", "reservations", "public_hostnames", "address", "inventory_ready", "counts"} <= set(
+        data
+    )
 
 
 def test_inventory_readiness_comes_with_its_reason() -> None:
@@ -98,7 +105,9 @@ def test_change_original_is_the_token_as_written_with_its_place() -> None:
 def test_a_policy_typo_names_the_setting() -> None:
     with pytest.raises(TypeError, match=r"Policy has no setting 'gpuu'; the settings are gpu, cpu_millis"):
         akinv.Policy(gpuu=1)  # type: ignore[call-arg]
-    with pytest.raises(ValueError, match=r"^severity: unknown finding code 'x'|^severity: unknown finding code \"x\""):
+    with pytest.raises(
+        ValueError, match=r"^severity: unknown finding code 'x'|^severity: unknown finding code \"x\""
+    ):
         akinv.Policy(severity={"x": "error"})
     with pytest.raises(TypeError, match="severity must be a dict of"):
         akinv.Policy(severity={"negative": 1})  # type: ignore[dict-item]
@@ -107,7 +116,9 @@ def test_a_policy_typo_names_the_setting() -> None:
 @pytest.mark.parametrize("one", [b"{}", "{}", bytearray(b"{}"), {"nodes": []}])
 def test_one_document_given_to_a_batch_call_says_to_pass_a_list(one: object) -> None:
     for call, verb in ((akinv.validate_many, "validate"), (akinv.sanitize_many, "sanitize")):
-        with pytest.raises(TypeError, match=rf"{verb}_many takes a list .* pass \[document\], or call {verb}\(document\)"):
+        with pytest.raises(
+            TypeError, match=rf"{verb}_many takes a list .* pass \[document\], or call {verb}\(document\)"
+        ):
             call(one)  # type: ignore[arg-type]
 
 

@@ -52,7 +52,9 @@ def test_only_the_untrusted_number_changes_and_every_other_byte_is_kept() -> Non
     [change] = result.changes
     assert change.path == "cluster.inventory.available.nodes[0].available.gpu"
     # The token as written: the exact text, whatever its size or spelling.
-    assert change.original == str(U64_MAX) and change.replacement == "0" and change.reason == "wrapped-negative"
+    assert (
+        change.original == str(U64_MAX) and change.replacement == "0" and change.reason == "wrapped-negative"
+    )
     assert result.report.findings[0].code == "wrapped-negative"  # the report is of the input
     changed_bytes(ODD, result.data, result)
 

@@ -144,12 +144,16 @@ def test_unreadable_documents_say_why_and_look_like_nothing(
 def test_a_document_too_large_is_its_own_kind() -> None:
     error = akinv.PayloadTooLargeError("document of 300000000 bytes is larger than the limit")
     made = record(akinv.ScanResult("big.json", None, None, error))
-    assert made["error"] == error_dict(error) == {
-        "kind": "too-large",
-        "message": error.message,
-        "line": None,
-        "column": None,
-    }
+    assert (
+        made["error"]
+        == error_dict(error)
+        == {
+            "kind": "too-large",
+            "message": error.message,
+            "line": None,
+            "column": None,
+        }
+    )
     assert_valid(RECORD, made)
 
 

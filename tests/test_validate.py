@@ -419,7 +419,12 @@ def test_a_str_that_is_not_unicode_text_is_a_payload_error() -> None:
         with pytest.raises(akinv.PayloadError, match="not Unicode text"):
             akinv.sanitize(bad)
         reports = akinv.validate_many([good, json.dumps(bad, ensure_ascii=False), bad, good])
-        assert [type(r).__name__ for r in reports] == ["Report", "MalformedJSONError", "MalformedJSONError", "Report"]
+        assert [type(r).__name__ for r in reports] == [
+            "Report",
+            "MalformedJSONError",
+            "MalformedJSONError",
+            "Report",
+        ]
         assert isinstance(reports[1], akinv.PayloadError)
 
 

@@ -47,31 +47,44 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from akinv import dask, index
     from akinv.bidding.order import Order
     from akinv.bidding.pricing import Pricing
     from akinv.bidding.spec import OrderFinding
+    from akinv.index.fetch import FetchOptions, FetchResult, fetch
+    from akinv.index.parquet import export_parquet
+    from akinv.index.tracker import Tracker
     from akinv.io import SanitizeSummary, ScanResult, Schema, sanitize_file, scan
 
-# Names imported on first use, so that `import akinv` stays cheap: akinv-bid-price starts through it.
-_LAZY = {
-    "SanitizeSummary": "akinv.io",
-    "ScanResult": "akinv.io",
-    "Schema": "akinv.io",
-    "sanitize_file": "akinv.io",
-    "scan": "akinv.io",
-    "Order": "akinv.bidding.order",
-    "OrderFinding": "akinv.bidding.spec",
-    "Pricing": "akinv.bidding.pricing",
+# Names loaded on first use, so that `import akinv` stays cheap (akinv-bid-price starts through
+# it): name -> (module, attribute; None for the module itself).
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "SanitizeSummary": ("akinv.io", "SanitizeSummary"),
+    "ScanResult": ("akinv.io", "ScanResult"),
+    "Schema": ("akinv.io", "Schema"),
+    "sanitize_file": ("akinv.io", "sanitize_file"),
+    "scan": ("akinv.io", "scan"),
+    "Order": ("akinv.bidding.order", "Order"),
+    "OrderFinding": ("akinv.bidding.spec", "OrderFinding"),
+    "Pricing": ("akinv.bidding.pricing", "Pricing"),
+    "FetchOptions": ("akinv.index.fetch", "FetchOptions"),
+    "FetchResult": ("akinv.index.fetch", "FetchResult"),
+    "Tracker": ("akinv.index.tracker", "Tracker"),
+    "dask": ("akinv.dask", None),
+    "export_parquet": ("akinv.index.parquet", "export_parquet"),
+    "fetch": ("akinv.index.fetch", "fetch"),
+    "index": ("akinv.index", None),
 }
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+    if name not in _LAZY:
         raise AttributeError(f"module 'akinv' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
     globals()[name] = value
     return value
 
@@ -79,11 +92,14 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
+
 Payload = bytes | bytearray | memoryview | str | Mapping[str, "Any"]
 
 __all__ = [
     "AkinvError",
     "Change",
+    "FetchOptions",
+    "FetchResult",
     "Finding",
     "GpuDevice",
     "GpuGroup",
@@ -109,9 +125,14 @@ __all__ = [
     "ScanResult",
     "Schema",
     "Totals",
+    "Tracker",
     "UnknownShapeError",
     "Usage",
     "__version__",
+    "dask",
+    "export_parquet",
+    "fetch",
+    "index",
     "match",
     "parse_quantities",
     "parse_quantity",

@@ -266,6 +266,7 @@ def sanitize_many(
     schema: _Schema | None = None,
     policy: Policy | None = None,
 ) -> list[Sanitized | PayloadError]: ...
+
 MAX_DOCUMENT_BYTES: int
 """Larger documents are refused (a stream's limit may only be lower)."""
 MAX_DEPTH: int
@@ -420,7 +421,9 @@ class Reservation:
 @final
 class Inventory:
     @staticmethod
-    def from_status(payload: _Document, /, *, schema: _Schema | None = None, policy: Policy | None = None) -> Inventory: ...
+    def from_status(
+        payload: _Document, /, *, schema: _Schema | None = None, policy: Policy | None = None
+    ) -> Inventory: ...
     @property
     def report(self) -> Report: ...
     @property
@@ -462,7 +465,12 @@ class Match:
 @final
 class Inventories:
     def __new__(
-        cls, items: Iterable[tuple[str, _Document]], /, *, threads: int | None = None, policy: Policy | None = None
+        cls,
+        items: Iterable[tuple[str, _Document]],
+        /,
+        *,
+        threads: int | None = None,
+        policy: Policy | None = None,
     ) -> Inventories: ...
     def __len__(self) -> int: ...
     @property

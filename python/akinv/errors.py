@@ -9,6 +9,7 @@ __all__ = [
     "PayloadError",
     "PayloadTooLargeError",
     "QuantityError",
+    "StoreError",
     "UnknownShapeError",
 ]
 
@@ -71,3 +72,7 @@ class OrderError(AkinvError, ValueError):
 
 def _order_error(message: str, path: str | None, line: int | None) -> OrderError:
     return OrderError(message, path=path, line=line)
+
+
+class StoreError(AkinvError):
+    """The indexer's database cannot be opened, migrated or written (its message says why)."""

@@ -28,6 +28,10 @@ SUBCOMMANDS: tuple[str, ...] = (
     "akinv.doctor.cli",
     "akinv.cli.reserve",
     "akinv.cli.match",
+    "akinv.index.cli",
+    "akinv.index.cli.ingest",
+    "akinv.index.cli.gpus",
+    "akinv.index.cli.anomalies",
 )
 
 

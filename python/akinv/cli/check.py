@@ -49,7 +49,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action="store_true",
         help="show only documents with an error finding and those that cannot be read",
     )
-    check.add_argument("--demo", action="store_true", help="also check the sample documents shipped with akinv")
+    check.add_argument(
+        "--demo", action="store_true", help="also check the sample documents shipped with akinv"
+    )
     add_common(check)
     check.set_defaults(run=run)
     return check

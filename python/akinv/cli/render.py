@@ -128,8 +128,6 @@ def shown_path(source: str) -> str:
     return source
 
 
-
-
 def abbreviate_source(source: str, room: int) -> str:
     """A source in ``room`` columns, losing leading folders first; the file name stays."""
     if len(source) <= room:
@@ -229,7 +227,7 @@ class Text:
         """The line with its leading status word coloured."""
         if not self.colour:
             return line
-        return f"\x1b[{_COLOURS[status]}m{status}\x1b[0m{line[len(status):]}"
+        return f"\x1b[{_COLOURS[status]}m{status}\x1b[0m{line[len(status) :]}"
 
     def document(self, result: ScanResult) -> list[str]:
         """A document's line (or two, when narrow), and its findings table if it has findings."""
@@ -422,7 +420,10 @@ def summary_lines(tally: Tally) -> list[str]:
         lines += ["", *_table(("all documents", "allocatable", "allocated", "available"), rows)]
     if tally.gpus:
         rows = [
-            (" ".join(label or "?" for label in key) if any(key) else "(no device info)", *(f"{n:,}" for n in sums))
+            (
+                " ".join(label or "?" for label in key) if any(key) else "(no device info)",
+                *(f"{n:,}" for n in sums),
+            )
             for key, sums in sorted(tally.gpus.items())
         ]
         lines += ["", *_table(("GPUs", "allocatable", "available", "devices"), rows)]
