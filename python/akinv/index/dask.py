@@ -25,7 +25,7 @@ from akinv.index.snapshot import Rows, Snapshot, build_rows
 
 if TYPE_CHECKING:
     from akinv._akinv import Policy
-    from akinv.files import Schema
+    from akinv.io import Schema
 
 __all__ = ["ScanSummary", "scan"]
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import httpx
 
     from akinv._akinv import Policy, Report, Sanitized
-    from akinv.files import Schema
+    from akinv.io import Schema
 
 __all__ = ["DEFAULT_MAX_BYTES", "FetchOptions", "FetchResult", "fetch", "status_url"]
 

@@ -34,7 +34,7 @@ from akinv.index.tracker import Recorded, Tracker
 if TYPE_CHECKING:
     from akinv._akinv import Policy, Report
     from akinv.errors import PayloadError
-    from akinv.files import Schema
+    from akinv.io import Schema
 
 __all__ = ["FileTimes", "IngestSummary", "ingest", "provider_of"]
 

@@ -21,7 +21,7 @@ from akinv import _akinv
 if TYPE_CHECKING:
     from akinv._akinv import Policy, Report
     from akinv.errors import PayloadError
-    from akinv.files import Schema
+    from akinv.io import Schema
 
 __all__ = ["DEFAULT_PARTITION_BYTES", "Partition", "Placer", "plan", "read"]
 

@@ -5,7 +5,7 @@ sanitize_file. Splitting a stream into documents and telling its format are the 
 from __future__ import annotations
 
 from akinv.io.sanitize import MAX_ERRORS, SanitizeSummary, sanitize_file
-from akinv.io.scan import ScanResult, Schema, scan
+from akinv.io.scanner import ScanResult, Schema, scan
 from akinv.io.streams import DEFAULT_BATCH_BYTES, MAX_DOCUMENT_BYTES
 
 __all__ = [

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from akinv import _akinv
 from akinv.io.output import Output, replacing
 from akinv.io.paths import Source, sources
-from akinv.io.scan import Schema
+from akinv.io.scanner import Schema
 from akinv.io.streams import (
     DEFAULT_BATCH_BYTES,
     MAX_DOCUMENT_BYTES,
