@@ -359,38 +359,17 @@ impl Inventory {
         let pricing = pricing_of(pricing)?;
         let pricing = pricing.as_ref().map(|p| p.get());
         let (mode, wildcard) = mode_args(mode, wildcard)?;
-        let pricing = pricing.map(|p| p.inner.clone());
-        let order_core = order.inner.clone();
+        let request = Request {
+            order: order.inner.clone(),
+            mode,
+            wildcard,
+            pricing: pricing.map(|p| p.inner.clone()),
+            akt_usd,
+            overcommit,
+            commit: !dry_run,
+        };
         let mut inventory = CoreInventory::clone(&self.inner);
-        let (result, quote, options) = gil::detached(py, || {
-            if mode == Mode::Exact {
-                match reserve::reserve_exact(
-                    &mut inventory,
-                    &order_core,
-                    wildcard,
-                    pricing.as_deref(),
-                    akt_usd,
-                    overcommit,
-                    !dry_run,
-                ) {
-                    Ok(outcome) => (Ok(outcome.reservation), outcome.quote, outcome.options),
-                    Err(no_fit) => (Err(no_fit), None, Vec::new()),
-                }
-            } else {
-                let options = Options {
-                    overcommit,
-                    ..Options::new(mode)
-                };
-                let result = reserve::reserve(&mut inventory, &order_core, &options, !dry_run);
-                let quote = result.as_ref().ok().and_then(|r| {
-                    let stdin = order_core.script_input(&r.allocated);
-                    pricing
-                        .as_ref()
-                        .map(|p| p.quote_script_input(stdin.as_bytes(), akt_usd))
-                });
-                (result, quote, Vec::new())
-            }
-        })?;
+        let (result, quote, options) = gil::detached(py, || request.run(&mut inventory))?;
         let before = self.inner.clone();
         if !dry_run {
             self.inner = Arc::new(inventory);
@@ -434,5 +413,52 @@ impl Inventory {
                 inner: Arc::new(inner),
             },
         )
+    }
+}
+
+/// One reservation as `Inventory.reserve` was asked for it, run without the GIL.
+struct Request<'a> {
+    order: Arc<core::order::Order>,
+    mode: Mode,
+    wildcard: Wildcard,
+    pricing: Option<Arc<core::price::Pricing>>,
+    akt_usd: Option<&'a str>,
+    overcommit: Overcommit,
+    commit: bool,
+}
+
+type Outcome = (
+    Result<CoreReservation, NoFit>,
+    Option<Result<core::price::Quote, String>>,
+    Vec<reserve::ModelOption>,
+);
+
+impl Request<'_> {
+    fn run(&self, inventory: &mut CoreInventory) -> Outcome {
+        let pricing = self.pricing.as_deref();
+        if self.mode == Mode::Exact {
+            return match reserve::reserve_exact(
+                inventory,
+                &self.order,
+                self.wildcard,
+                pricing,
+                self.akt_usd,
+                self.overcommit,
+                self.commit,
+            ) {
+                Ok(outcome) => (Ok(outcome.reservation), outcome.quote, outcome.options),
+                Err(no_fit) => (Err(no_fit), None, Vec::new()),
+            };
+        }
+        let options = Options {
+            overcommit: self.overcommit,
+            ..Options::new(self.mode)
+        };
+        let result = reserve::reserve(inventory, &self.order, &options, self.commit);
+        let quote = result.as_ref().ok().and_then(|reserved| {
+            let stdin = self.order.script_input(&reserved.allocated);
+            pricing.map(|p| p.quote_script_input(stdin.as_bytes(), self.akt_usd))
+        });
+        (result, quote, Vec::new())
     }
 }
