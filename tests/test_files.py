@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from budget import examples
 from documents import dumps, legacy, legacy_node, v1, v1_node
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -99,7 +100,7 @@ def test_damaged_gzip_lines_are_read_up_to_the_damage(tmp_path: Path, damage: st
         assert (tmp_path / "out.jsonl").read_bytes() == recovered
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.floats(0.0, 1.0), st.integers(200, 30000))
 def test_gzip_cut_anywhere_loses_only_the_cut_line(
     tmp_path_factory: pytest.TempPathFactory, where: float, batch: int
@@ -207,7 +208,7 @@ def test_sanitize_file_json_lines_keeps_every_line(tmp_path: Path) -> None:
     assert summary.errors[0][1] == 3
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(st.sampled_from([GOOD, WRAPPED, V1, b"", b"  ", b"{broken"]), max_size=25),
     st.sampled_from([b"\n", b"\r\n"]),

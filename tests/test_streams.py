@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from budget import examples
 from documents import dumps, inventory, legacy, legacy_node, v1, v1_node
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -51,7 +52,7 @@ texts = st.lists(
 gaps = st.sampled_from([b"\n", b"\n\n", b"\r\n", b" ", b"\n  \t"])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(texts, gaps, st.integers(1, 5000), st.booleans())
 def test_documents_one_after_another(
     tmp_path_factory: pytest.TempPathFactory,
@@ -95,7 +96,7 @@ lines = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(lines, st.sampled_from([b"\n", b"\r\n"]), st.booleans(), st.integers(1, 3000), st.booleans())
 def test_json_lines_whatever_the_blocks(
     tmp_path_factory: pytest.TempPathFactory,

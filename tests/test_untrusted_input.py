@@ -104,6 +104,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return files
 
 
+@pytest.mark.slow
 def test_case1_unreadable_lines_keep_memory_bounded(big: dict[str, Path], tmp_path: Path) -> None:
     # sanitize kept every unreadable line's error (about 470 bytes each: 5 GB on a gzip bomb).
     # Here the code before peaked at 854 MiB of RSS (30.8 s); under 400 MiB of address space it
@@ -117,6 +118,7 @@ def test_case1_unreadable_lines_keep_memory_bounded(big: dict[str, Path], tmp_pa
     assert (tmp_path / "out.jsonl").read_bytes() == path.read_bytes()
 
 
+@pytest.mark.slow
 def test_case1_small_documents_keep_memory_bounded(big: dict[str, Path]) -> None:
     # A block of 2 MiB held 160,000 reports at once (1.3 GB for a scan of the gzip bomb's `{}`
     # lines): here 222 MiB of RSS before, which 350 MiB of address space did not hold.
@@ -124,6 +126,7 @@ def test_case1_small_documents_keep_memory_bounded(big: dict[str, Path]) -> None
     assert counts["documents"] == counts["ok"] == 30 * MiB // 13
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["long", "long_gz"])
 @pytest.mark.parametrize("mode", ["scan", "sanitize"])
 def test_case2_a_long_line_is_refused_in_linear_time(

@@ -118,6 +118,7 @@ def expected_gpus(bodies: dict[str, bytes]) -> dict[tuple[str, str, str, str], d
     return table
 
 
+@pytest.mark.slow
 def test_index_rounds_end_to_end(
     provider_server: ProviderServer, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
