@@ -7,7 +7,6 @@
 
 pub mod error;
 pub mod inventory;
-pub mod lines;
 pub mod matching;
 pub mod order;
 #[cfg(feature = "serde")]
@@ -22,7 +21,6 @@ pub mod stream;
 pub mod units;
 
 pub use error::{DocumentError, MAX_DEPTH, MAX_DOCUMENT_BYTES};
-pub use lines::{json_lines, lines_ended, numbered_lines};
 pub use policy::{Caps, Policy, PolicyError, INT64_LARGEST, JS_LARGEST};
 pub use quantity::{
     parse_int, parse_int_rounded, saturating_i64, saturating_u64, Clamped, Quantity, QuantityError,

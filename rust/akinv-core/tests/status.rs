@@ -126,16 +126,6 @@ proptest! {
 }
 
 #[test]
-fn json_lines_skips_blanks_and_keeps_numbers() {
-    let lines = akinv_core::json_lines(b"{\"a\":1}\n\n  \r\n{\"b\":2}\r\n{\"c\":3}");
-    let expected: Vec<(usize, &[u8])> =
-        vec![(0, b"{\"a\":1}"), (3, b"{\"b\":2}"), (4, b"{\"c\":3}")];
-    assert_eq!(lines, expected);
-    assert!(akinv_core::json_lines(b"").is_empty());
-    assert_eq!(akinv_core::json_lines(b"x\n").len(), 1);
-}
-
-#[test]
 fn deeply_wrapped_pairs_keep_their_whole_path_and_exact_edits() {
     // Writers wrap a pair in {"quantity": ...}; a hostile one nests that 60 times, beyond the
     // 48 path segments the walker holds inline.
@@ -166,21 +156,4 @@ fn deeply_wrapped_pairs_keep_their_whole_path_and_exact_edits() {
     assert_eq!(clean.changes[0].path, expected);
 }
 
-proptest! {
-    /// The SIMD line splitter numbers and trims lines as a plain split does.
-    #[test]
-    fn json_lines_matches_a_plain_split(
-        bytes in proptest::collection::vec(prop::sample::select(vec![b'\n', b'\r', b' ', b'\t', b'{', b'}', b'a']), 0..200)
-    ) {
-        let expected: Vec<(usize, &[u8])> = bytes
-            .split(|&b| b == b'\n')
-            .enumerate()
-            .map(|(number, line)| (number, line.strip_suffix(b"\r").unwrap_or(line)))
-            .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
-            .collect();
-        prop_assert_eq!(akinv_core::json_lines(&bytes), expected);
-        // A block's line count is where the next block's numbering starts.
-        let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
-        prop_assert_eq!(akinv_core::lines_ended(&bytes), newlines);
-    }
-}
+proptest! {}

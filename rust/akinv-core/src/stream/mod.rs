@@ -21,7 +21,6 @@ pub use compact::compact;
 pub use grammar::{Grammar, Step, MAX_NESTING};
 pub use piece::{Kind, Piece, Position};
 
-use crate::lines::line_text;
 use std::collections::VecDeque;
 use std::ops::Range;
 
@@ -693,3 +692,9 @@ fn too_large(source: Source, start: Position, first: bool, size: u64) -> Cut {
 
 #[cfg(test)]
 mod tests;
+
+/// A line's document: the line without a trailing `\r`, or `None` when it is blank.
+fn line_text(line: &[u8]) -> Option<&[u8]> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    (!line.iter().all(u8::is_ascii_whitespace)).then_some(line)
+}
