@@ -321,7 +321,12 @@ fn main() {
     let corpus_len = buffer.len();
     // Readable bytes after the last line, for the parsers that read ahead (simdjson's 64).
     buffer.resize(corpus_len + 64, b' ');
-    let lines = akinv_core::json_lines(&buffer[..corpus_len]);
+    // The generated corpus: one compact document a line, numbered from 0, no blank lines.
+    let lines: Vec<(usize, &[u8])> = buffer[..corpus_len]
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .enumerate()
+        .collect();
     let bytes: usize = lines.iter().map(|(_, line)| line.len()).sum();
     let policy = akinv_core::Policy::default();
     let tape = std::cell::RefCell::new(SimdTape {
