@@ -209,3 +209,29 @@ def test_ctrl_c_between_rounds(provider_server: ProviderServer, tmp_path: Path) 
     assert process.returncode == 130
     lines = err.strip().splitlines()
     assert lines[-1] == "akinv index: interrupted between rounds; 1 rounds stored" and "Traceback" not in err
+
+
+def test_gpus_and_anomalies_read_whole_at_80_columns(tmp_path: Path) -> None:
+    """Every header, model, provider name and value is whole on an 80-column terminal."""
+    history = tmp_path / "a-provider-history-with-a-long-name-of-forty-odd.jsonl"
+    history.write_bytes(WRAPPED + b"\n" + dumps(v1(v1_node(gpu=("8", "3")))) + b"\n")
+    db = f"sqlite:///{tmp_path / 'akinv.db'}"
+    assert run("ingest", str(history), "--db", db).returncode == 0
+    env = {**os.environ, "COLUMNS": "80"}
+    for command in (["gpus", "--per-provider"], ["anomalies"]):
+        shown = subprocess.run(
+            [sys.executable, "-m", "akinv", *command, "--db", db], capture_output=True, text=True, env=env
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert all(len(line) <= 80 for line in shown.stdout.splitlines()), shown.stdout
+        assert "…" not in shown.stdout, shown.stdout
+        if command[0] == "gpus":
+            assert (
+                "interface" in shown.stdout and "allocatable" in shown.stdout and "available" in shown.stdout
+            )
+        else:
+            assert "wrapped-negative (gpu)" in shown.stdout
+            for anomaly in json.loads(
+                "[" + ",".join(run("anomalies", "--db", db, "--format", "json").stdout.splitlines()) + "]"
+            ):
+                assert anomaly["provider"] in shown.stdout and anomaly["code"] in shown.stdout

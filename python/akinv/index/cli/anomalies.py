@@ -38,25 +38,21 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
-    table = Table(show_edge=False, pad_edge=False)
-    for column in ("provider", "node", "code", "resource", "state", "started", "ended", "snapshots", "value"):
-        table.add_column(column, overflow="fold", justify="right" if column == "snapshots" else "left")
+    # Two lines an anomaly rather than a nine-column table: provider names and values are long,
+    # and nothing is cut or folded at 80 columns.
+    console = Console(highlight=False)
+    style = {"persistent": "bold red", "open": "yellow", "transient": "green"}
     for a in found:
-        table.add_row(
-            escape(a.provider),
-            escape(a.node or ""),
-            a.code,
-            escape(a.resource or ""),
-            a.state,
-            f"{a.started_at:%Y-%m-%d %H:%M:%S}",
-            "ongoing" if a.ended_at is None else f"{a.ended_at:%Y-%m-%d %H:%M:%S}",
-            f"{a.snapshots:,}",
-            escape(a.value or ""),
+        where = escape(a.provider) + (f" / {escape(a.node)}" if a.node else "")
+        code = a.code + (f" ({escape(a.resource)})" if a.resource else "")
+        ended = "ongoing" if a.ended_at is None else f"to {a.ended_at:%Y-%m-%d %H:%M:%S}"
+        snapshots = f"{a.snapshots:,} snapshot" + ("" if a.snapshots == 1 else "s")
+        value = f", value {escape(a.value)}" if a.value else ""
+        console.print(f"[{style.get(a.state, '')}]{a.state:<10}[/] {code}  {where}", overflow="fold")
+        console.print(
+            f"{'':<10} from {a.started_at:%Y-%m-%d %H:%M:%S} {ended}, {snapshots}{value}", overflow="fold"
         )
-    console = Console()
-    console.print(table)
     counts = {state: sum(a.state == state for a in found) for state in ("open", "transient", "persistent")}
     console.print(
         f"{len(found):,} anomalies: {counts['persistent']:,} persistent, {counts['transient']:,} transient, "

@@ -42,6 +42,7 @@ def _run(args: argparse.Namespace) -> int:
         f"{len(network.apart):,} of {total:,} listed apart"
     )
     console.print(_gpu_table(network.gpus, with_providers=True))
+    _legend(console, network.gpus)
     if args.per_provider:
         for provider in network.providers:
             console.print(f"{escape(provider.provider)}  (checked {provider.checked_at:%Y-%m-%d %H:%M:%S}Z)")
@@ -62,16 +63,26 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _legend(console: Any, rows: list[GpuRow]) -> None:
+    """What the marks on available counts mean, when a row has one."""
+    if any(row.withheld for row in rows):
+        console.print("* part withheld: an untrusted count (wrapped, over-allocated) adds 0 available")
+    if any(row.saturated for row in rows):
+        console.print("+ the sum reached 9,223,372,036,854,775,807 (int64) and stopped there")
+
+
 def _gpu_table(rows: list[GpuRow], *, with_providers: bool) -> Any:
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(show_edge=False, pad_edge=False)
+    # One space between columns: the eight columns and their headers fit 80 columns whole.
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True)
     for column in ("vendor", "model", "memory", "interface"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     numbers = (["providers"] if with_providers else []) + ["devices", "allocatable", "available"]
     for column in numbers:
-        table.add_column(column, justify="right")
+        table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
     for row in rows:
         values = ([row.providers] if with_providers else []) + [row.devices, row.allocatable, row.available]
         marks = ("*" if row.withheld else "") + ("+" if row.saturated else "")
