@@ -80,7 +80,7 @@ def files(tmp_path: Path) -> Path:
 def test_read_statuses(files: Path) -> None:
     path = files / "statuses.jsonl"
     ids = [provider for provider, _ in read_statuses(str(path))]
-    assert ids == ["akash1both", f"{path}:2", "akash1t4", f"{path}:5"]
+    assert ids == ["akash1both", "statuses.jsonl:2", "akash1t4", "statuses.jsonl:5"]
     packed = files / "statuses.jsonl.gz"
     packed.write_bytes(gzip.compress(path.read_bytes()))
     assert [p for p, _ in read_statuses(str(packed))][0] == "akash1both"

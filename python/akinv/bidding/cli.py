@@ -115,6 +115,8 @@ class _Envelope(msgspec.Struct):
 def read_statuses(path: str) -> Iterator[tuple[str, bytes]]:
     """``(provider id, status bytes)`` for each non-blank line of a JSON Lines file."""
     opener = gzip.open if path.endswith(".gz") else open
+    # One file is read, so its name alone labels a bare line and leaves the table its columns.
+    name = os.path.basename(path)
     with opener(path, "rb") as file:
         for number, line in enumerate(file, start=1):
             if not line.strip():
@@ -124,7 +126,7 @@ def read_statuses(path: str) -> Iterator[tuple[str, bytes]]:
                 envelope = msgspec.json.decode(line, type=_Envelope)
                 yield envelope.provider, bytes(envelope.status)
             else:
-                yield f"{path}:{number}", line.rstrip(b"\r\n")
+                yield f"{name}:{number}", line.rstrip(b"\r\n")
 
 
 def _top_keys(line: bytes) -> set[str] | None:
@@ -238,6 +240,7 @@ def _print_findings(console: Any, order: Order) -> None:
 
 
 def _print_reservation(order: Order, reservation: _akinv.Reservation, *, explain: bool, source: str) -> None:
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
@@ -255,7 +258,9 @@ def _print_reservation(order: Order, reservation: _akinv.Reservation, *, explain
     console.print(f"inventory: {escape(source)}")
     _print_findings(console, order)
     if reservation.ok:
-        table = Table(show_edge=False, pad_edge=False, expand=False)
+        table = Table(
+            box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True
+        )
         table.add_column("unit", overflow="fold", max_width=24)
         table.add_column("replicas on nodes", overflow="fold")
         table.add_column("gpu", overflow="fold")
@@ -319,14 +324,15 @@ def _print_quote(console: Any, quote: _akinv.Quote | ValueError | None, *, expla
 
 
 def _print_matches(order: Order, matches: Sequence[_akinv.Match]) -> None:
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
     console = _console()
     _print_findings(console, order)
     denom = order.price.denom if order.price else ""
-    table = Table(show_edge=False, pad_edge=False, expand=False)
-    table.add_column("provider", overflow="fold", max_width=28)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True)
+    table.add_column("provider", overflow="fold", max_width=32)
     table.add_column("fits")
     table.add_column("gpu", overflow="fold")
     table.add_column("rate", justify="right", overflow="fold")
