@@ -49,7 +49,7 @@ def _run(args: argparse.Namespace) -> int:
         ended = "ongoing" if a.ended_at is None else f"to {a.ended_at:%Y-%m-%d %H:%M:%S}"
         snapshots = f"{a.snapshots:,} snapshot" + ("" if a.snapshots == 1 else "s")
         value = f", value {escape(a.value)}" if a.value else ""
-        console.print(f"[{style.get(a.state, '')}]{a.state:<10}[/] {code}  {where}", overflow="fold")
+        console.print(f"[{style.get(a.state, 'none')}]{a.state:<10}[/] {code}  {where}", overflow="fold")
         console.print(
             f"{'':<10} from {a.started_at:%Y-%m-%d %H:%M:%S} {ended}, {snapshots}{value}", overflow="fold"
         )
