@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 from statuses import node, status
 
+import akinv.bidding.cli as bidding_cli
 from akinv.bidding.cli import gpu_text, read_statuses
+from akinv.cli.options import CommandError
+from akinv.errors import PayloadTooLargeError
+from akinv.io import read_document
 
 SDL = """\
 version: "2.0"
@@ -86,6 +90,32 @@ def test_read_statuses(files: Path) -> None:
     assert [p for p, _ in read_statuses(str(packed))][0] == "akash1both"
     status_bytes = dict(read_statuses(str(path)))["akash1t4"]
     assert json.loads(status_bytes) == json.loads(status(T4_NODE))
+
+
+def test_a_bad_envelope_or_an_endless_line_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "statuses.jsonl"
+    path.write_bytes(b'{"provider": "akash1ok", "status": {}}\n{"provider": 5, "status": {}}\n')
+    with pytest.raises(CommandError, match=r"statuses.jsonl:2: provider: Expected `str`, got `int`"):
+        list(read_statuses(str(path)))
+    # A line is refused once it passes the document limit, not held whole.
+    monkeypatch.setattr(bidding_cli, "MAX_DOCUMENT_BYTES", 64)
+    path.write_bytes(b'{"provider": "akash1ok", "status": {}}\n' + b"[" * 100 + b"\n")
+    with pytest.raises(CommandError, match=r"statuses.jsonl:2: longer than 64 bytes"):
+        list(read_statuses(str(path)))
+    path.write_bytes(b" " * 62 + b"{}\r\n")  # exactly the limit, and its line ending
+    assert list(read_statuses(str(path))) == [("statuses.jsonl:1", b" " * 62 + b"{}")]
+
+
+def test_orders_and_inventories_are_read_no_further_than_the_limit(tmp_path: Path) -> None:
+    plain, packed = tmp_path / "status.json", tmp_path / "bomb.json.gz"
+    plain.write_bytes(b"{}" + b" " * 100)
+    packed.write_bytes(gzip.compress(b" " * (64 << 20)))
+    assert read_document(str(plain), limit=102) == b"{}" + b" " * 100
+    for path in (plain, packed):
+        with pytest.raises(PayloadTooLargeError, match="larger than 101 bytes; not read"):
+            read_document(str(path), limit=101)
 
 
 def test_gpu_text() -> None:

@@ -20,11 +20,13 @@ import msgspec
 from akinv import _akinv
 from akinv.bidding.order import Order
 from akinv.bidding.pricing import Pricing
-from akinv.cli.options import threads
+from akinv.cli.options import EXIT_FINDINGS, EXIT_OK, CommandError, threads
+from akinv.io import MAX_DOCUMENT_BYTES, read_document
 
 __all__ = ["add_match_parser", "add_reserve_parser", "gpu_text", "read_statuses"]
 
-EXIT_OK, EXIT_NO, EXIT_UNREADABLE = 0, 1, 2
+# 1: the order fits nowhere (the status `check` gives documents with findings).
+EXIT_NO = EXIT_FINDINGS
 WIDTH = 80
 
 
@@ -89,16 +91,7 @@ def _common(command: argparse.ArgumentParser) -> None:
 
 
 def load_order(path: str, group: str | None) -> Order:
-    data = sys.stdin.buffer.read() if path == "-" else _read(path)
-    return Order.from_document(data, group=group)
-
-
-def _read(path: str) -> bytes:
-    if path.endswith(".gz"):
-        with gzip.open(path, "rb") as file:
-            return file.read()
-    with open(path, "rb") as file:
-        return file.read()
+    return Order.from_document(read_document(path), group=group)
 
 
 def _pricing(args: argparse.Namespace) -> tuple[Pricing | None, str | None]:
@@ -107,39 +100,43 @@ def _pricing(args: argparse.Namespace) -> tuple[Pricing | None, str | None]:
     return Pricing.from_env(), args.akt_usd or os.environ.get("AKINV_AKT_USD")
 
 
-class _Envelope(msgspec.Struct):
-    provider: str
-    status: msgspec.Raw
-
-
 def read_statuses(path: str) -> Iterator[tuple[str, bytes]]:
     """``(provider id, status bytes)`` for each non-blank line of a JSON Lines file."""
-    opener = gzip.open if path.endswith(".gz") else open
+    opener = gzip.open if path.lower().endswith(".gz") else open
     # One file is read, so its name alone labels a bare line and leaves the table its columns.
     name = os.path.basename(path)
     with opener(path, "rb") as file:
-        for number, line in enumerate(file, start=1):
-            if not line.strip():
-                continue
-            keys = _top_keys(line)
-            if keys is not None and {"provider", "status"} <= keys:
-                envelope = msgspec.json.decode(line, type=_Envelope)
-                yield envelope.provider, bytes(envelope.status)
-            else:
-                yield f"{name}:{number}", line.rstrip(b"\r\n")
+        number = 0
+        # A line is read no further than the core would read a document (and a newline).
+        while line := file.readline(MAX_DOCUMENT_BYTES + 2):
+            number += 1
+            line = line.rstrip(b"\r\n")
+            if len(line) > MAX_DOCUMENT_BYTES:
+                raise CommandError(f"{path}:{number}: longer than {MAX_DOCUMENT_BYTES:,} bytes; no status is")
+            if line.strip():
+                yield _provider_status(line, f"{name}:{number}", f"{path}:{number}")
 
 
-def _top_keys(line: bytes) -> set[str] | None:
+def _provider_status(line: bytes, label: str, where: str) -> tuple[str, bytes]:
+    """An envelope's provider and status, or the bare line under ``label``; read once, the status
+    left as the bytes the core reads."""
     try:
-        return set(msgspec.json.decode(line, type=dict[str, msgspec.Raw]))
+        fields = msgspec.json.decode(line, type=dict[str, msgspec.Raw])
     except msgspec.DecodeError:
-        return None
+        return label, line  # not a JSON object: the core says what it is
+    if "provider" not in fields or "status" not in fields:
+        return label, line
+    try:
+        provider = msgspec.json.decode(fields["provider"], type=str)
+    except msgspec.DecodeError as error:
+        raise CommandError(f"{where}: provider: {error}") from None
+    return provider, bytes(fields["status"])
 
 
 def run_reserve(args: argparse.Namespace) -> int:
     order = load_order(args.order, args.group)
     pricing, akt = _pricing(args)
-    inventory = _akinv.Inventory.from_status(_read(args.inventory))
+    inventory = _akinv.Inventory.from_status(read_document(args.inventory))
     reservation = inventory.reserve(
         order,
         mode=args.mode,

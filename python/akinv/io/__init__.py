@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from akinv.io.sanitize import MAX_ERRORS, SanitizeSummary, sanitize_file
 from akinv.io.scanner import ScanResult, Schema, scan
-from akinv.io.streams import DEFAULT_BATCH_BYTES, MAX_DOCUMENT_BYTES
+from akinv.io.streams import DEFAULT_BATCH_BYTES, MAX_DOCUMENT_BYTES, read_document
 
 __all__ = [
     "DEFAULT_BATCH_BYTES",
@@ -15,6 +15,7 @@ __all__ = [
     "SanitizeSummary",
     "ScanResult",
     "Schema",
+    "read_document",
     "sanitize_file",
     "scan",
 ]

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import IO
 
 from akinv import _akinv
-from akinv.errors import PayloadError
-from akinv.io.paths import Source
+from akinv.errors import PayloadError, PayloadTooLargeError
+from akinv.io.paths import Source, source_of
 
 __all__ = [
     "DEFAULT_BATCH_BYTES",
@@ -29,6 +29,7 @@ __all__ = [
     "blocks",
     "check_limits",
     "document_stream",
+    "read_document",
 ]
 
 # Larger documents are refused by the core; a stream may refuse smaller ones.
@@ -85,6 +86,19 @@ def blocks(source: Source, size: int) -> Iterator[bytes | ReadFailure]:
         yield from _read_ahead(handle, size)
     except READ_ERRORS as error:
         yield ReadFailure(error)
+
+
+def read_document(path: str, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+    """One whole document from a file, a gzip file or standard input ("-"), read no further than
+    ``limit`` bytes: a larger one is a PayloadTooLargeError, never held in memory whole."""
+    handle = _open(source_of(path))
+    try:
+        data = handle.read(limit + 1)
+    finally:
+        _close(handle)
+    if len(data) > limit:
+        raise PayloadTooLargeError(f"{path}: larger than {limit:,} bytes; not read")
+    return data
 
 
 def _open(source: Source) -> _Stream:
