@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from typing import Any
 
 import corpus
+from timing import best_of
 
 import akinv
 from akinv import _akinv
@@ -40,15 +40,6 @@ ORDER: dict[str, Any] = {
     "price": {"denom": "uact", "amount": "1000000.000000000000000000"},
     "price_precision": 6,
 }
-
-
-def best_of(repeat: int, run: Any) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
-import time
 from typing import Any
 
 import corpus
+from timing import best_of
 
 import akinv
 
@@ -37,15 +37,6 @@ def big_v1(nodes: int, seed: int = 1) -> bytes:
             pools.setdefault(pool["info"]["class"], pool)
     doc = {"cluster": {"inventory": {"cluster": {"nodes": merged[:nodes], "storage": list(pools.values())}}}}
     return json.dumps(doc, separators=(",", ":")).encode()
-
-
-def best_of(repeat: int, run: Any) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def measure(label: str, value: Any, repeat: int) -> None:
